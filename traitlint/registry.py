@@ -1,0 +1,122 @@
+"""The audit table: every audit has a stable code, a name, docs, defaults and a severity.
+
+Modelled on ruff's rule table: codes never change meaning, every audit is documented as
+What it does / Why it matters / Example / How to fix (its class docstring), and `traitlint explain`
+prints that text. Like deepchecks, an audit *computes* metrics and then *judges* them against
+parameters, so JSON output can show the raw numbers of passing audits too.
+
+Third parties add audits through the ``traitlint.audits`` entry-point group: each entry point
+names an `Audit` subclass (or a module whose import registers some with `@register`).
+"""
+from __future__ import annotations
+
+import importlib
+import textwrap
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from traitlint.finding import Evidence, Finding, Severity
+
+if TYPE_CHECKING:
+    from traitlint.context import AuditContext
+
+ENTRY_POINT_GROUP = "traitlint.audits"
+BUILTIN_MODULES = (
+    "traitlint.audits.structural",
+    "traitlint.audits.confounds",
+    "traitlint.audits.diversity",
+)
+
+
+class SkipAudit(Exception):
+    """Raised by `compute` when an audit cannot run on this folder (the reason is reported)."""
+
+
+class Audit:
+    """Base class. Subclasses set the class attributes and implement `compute` and `judge`."""
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    rationale: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
+    severity: ClassVar[Severity] = Severity.ERROR
+    params: ClassVar[dict[str, Any]] = {}
+    #: What the audit needs: "pairs" (a pairable folder), "nlp" (a spaCy pipeline), "definition",
+    #: "steering". Missing requirements make the audit `skipped` with the reason.
+    requires: ClassVar[frozenset[str]] = frozenset()
+
+    def compute(self, ctx: "AuditContext", params: dict[str, Any]) -> dict[str, Any]:
+        """Measure the folder. Returns JSON-serialisable metrics; no thresholds applied here."""
+        raise NotImplementedError
+
+    def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: "AuditContext") -> list[Finding]:
+        """Turn metrics into findings using the thresholds in `params`."""
+        raise NotImplementedError
+
+    # helpers for subclasses -------------------------------------------------------------------
+    def finding(self, severity: Severity | str, message: str, metric: dict[str, Any] | None = None,
+                threshold: Any = None, evidence: Iterable[Evidence] = (), hint: str | None = None) -> Finding:
+        return Finding(self.code, self.name, Severity.parse(severity), message, dict(metric or {}), threshold,
+                       list(evidence)[:5] if evidence else [], self.fix if hint is None else hint)
+
+    @classmethod
+    def doc(cls) -> str:
+        """The ruff-style documentation text (class docstring, dedented)."""
+        return textwrap.dedent(cls.__doc__ or cls.summary).strip()
+
+
+_REGISTRY: dict[str, type[Audit]] = {}
+_loaded = False
+
+
+def register(cls: type[Audit]) -> type[Audit]:
+    """Class decorator adding an audit to the table. Codes and names must be unique."""
+    if not cls.code or not cls.name:
+        raise ValueError(f"{cls.__name__} needs a code and a name")
+    for other in _REGISTRY.values():
+        if other is not cls and (other.code == cls.code or other.name == cls.name):
+            if other.__qualname__ == cls.__qualname__ and other.__module__ == cls.__module__:
+                break  # module re-import
+            raise ValueError(f"audit {cls.code} {cls.name} clashes with {other.code} {other.name}")
+    _REGISTRY[cls.code] = cls
+    return cls
+
+
+def _load_all() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in BUILTIN_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        obj = ep.load()
+        if isinstance(obj, type) and issubclass(obj, Audit) and obj.code not in _REGISTRY:
+            register(obj)
+
+
+def all_audits() -> list[type[Audit]]:
+    """Every registered audit, ordered by code."""
+    _load_all()
+    return [_REGISTRY[c] for c in sorted(_REGISTRY)]
+
+
+def get(code_or_name: str) -> type[Audit] | None:
+    _load_all()
+    key = code_or_name.strip()
+    for cls in _REGISTRY.values():
+        if cls.code.lower() == key.lower() or cls.name == key:
+            return cls
+    return None
+
+
+def matches(selector: str, audit: type[Audit]) -> bool:
+    """ruff-style selection: `ALL`, an exact name, or a code prefix (`TL1` selects TL101, TL102...)."""
+    s = selector.strip()
+    return s.upper() == "ALL" or s == audit.name or audit.code.upper().startswith(s.upper())

@@ -1,0 +1,180 @@
+"""Select audits, apply configuration and ignores, run them, collect results.
+
+The pytest plugin and the CLI are thin layers over this module: both call `Session.run_audit`.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from traitlint import dataset as dataset_mod
+from traitlint.config import Config
+from traitlint.context import AuditContext, Corpus
+from traitlint.dataset import TraitDataset
+from traitlint.features import FeatureStore
+from traitlint.finding import Finding, Severity
+from traitlint.registry import Audit, SkipAudit
+
+STATUSES = ("passed", "warned", "failed", "skipped", "error")
+
+
+@dataclass
+class AuditResult:
+    """The outcome of one audit on one trait folder."""
+
+    code: str
+    name: str
+    status: str
+    findings: list[Finding] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""  # why skipped / ignored / errored
+    seconds: float = 0.0
+
+    def failed(self, strict: bool = False) -> bool:
+        return self.status in ("failed", "error") or (strict and self.status == "warned")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"code": self.code, "name": self.name, "status": self.status,
+               "findings": [f.to_dict() for f in self.findings], "metrics": self.metrics}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass
+class TraitResult:
+    path: str
+    results: list[AuditResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "audits": [r.to_dict() for r in self.results]}
+
+
+def status_of(findings: list[Finding]) -> str:
+    worst = max((f.severity.rank for f in findings), default=-1)
+    return "failed" if worst >= Severity.ERROR.rank else "warned" if worst == Severity.WARNING.rank else "passed"
+
+
+def display_name(folder: Path, base: Path | None = None) -> str:
+    """Path shown in reports: relative to `base` (default cwd) when possible, POSIX style."""
+    base = (base or Path.cwd()).resolve()
+    try:
+        return folder.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return folder.as_posix()
+
+
+class Session:
+    """One lint run: configuration, the corpus of trait folders, the feature store."""
+
+    def __init__(self, config: Config | None = None, store: FeatureStore | None = None,
+                 limits: dataset_mod.LoadLimits | None = None) -> None:
+        self.config = config or Config()
+        self.store = store or FeatureStore(self.config.cache_dir)
+        self.limits = limits
+        self.corpus = Corpus()
+        self._contexts: dict[Path, AuditContext] = {}
+
+    def add_folders(self, folders: Iterable[Path], root: Path | None = None) -> list[TraitDataset]:
+        """Load folders into the corpus (once each) and return their datasets in order."""
+        out = []
+        for folder in folders:
+            key = folder.resolve()
+            if key not in self._contexts:
+                ds = dataset_mod.load(folder, root=root or folder, limits=self.limits, name=display_name(folder))
+                self.corpus.datasets.append(ds)
+                self._contexts[key] = AuditContext(ds, self.corpus, self.store)
+            out.append(self._contexts[key].dataset)
+        return out
+
+    def context(self, folder: Path) -> AuditContext:
+        key = folder.resolve()
+        if key not in self._contexts:
+            self.add_folders([folder])
+        return self._contexts[key]
+
+    def run_audit(self, audit_cls: type[Audit], folder: Path) -> AuditResult:
+        """Run one audit on one folder. Never raises: crashes become status `error`."""
+        ctx = self.context(folder)
+        ds = ctx.dataset
+        started = time.perf_counter()
+        result = AuditResult(audit_cls.code, audit_cls.name, "passed")
+        ignored = self.config.trait_ignore(audit_cls, ds.name)
+        extra: list[Finding] = []
+        if ignored:
+            result.status, result.reason = "skipped", f"ignored by per-trait-ignores {ignored!r} in pyproject.toml"
+            return result
+        reason = ds.trait_ignores.get(audit_cls.code, ds.trait_ignores.get(audit_cls.name))
+        if reason is not None:
+            if isinstance(reason, str) and reason.strip():
+                result.status, result.reason = "skipped", f"ignored in trait.toml: {reason.strip()}"
+                return result
+            extra.append(Finding(audit_cls.code, audit_cls.name, Severity.WARNING,
+                                 f"trait.toml ignores {audit_cls.code} without a reason; the ignore is not applied",
+                                 evidence=[dataset_mod.Evidence("trait.toml", _line_of(ds, audit_cls.code), "")],
+                                 hint=f'Write the reason: ignore = {{ {audit_cls.code} = "why this is fine" }}'))
+        try:
+            params = self.config.params_for(audit_cls)
+            missing = _missing_requirement(audit_cls, ds)
+            if missing:
+                raise SkipAudit(missing)
+            audit = audit_cls()
+            metrics = audit.compute(ctx, params)
+            findings = audit.judge(metrics, params, ctx)
+            result.metrics = metrics
+            result.findings = extra + findings
+            result.status = status_of(result.findings)
+        except SkipAudit as skip:
+            result.status, result.reason, result.findings = "skipped", str(skip), extra
+            if extra:
+                result.status = status_of(extra)
+        except Exception as exc:  # an audit bug must not take the run down
+            result.status = "error"
+            result.reason = f"{type(exc).__name__}: {exc}"
+            result.findings = [Finding(audit_cls.code, audit_cls.name, Severity.ERROR,
+                                       f"internal error in audit {audit_cls.code}: {type(exc).__name__}: {exc}",
+                                       {"traceback": traceback.format_exc(limit=6)},
+                                       hint="This is a traitlint bug; please report it with the folder that triggers it.")]
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def run(self, paths: Iterable[Path | str]) -> list[TraitResult]:
+        """Discover trait folders under `paths` and run every enabled audit on each."""
+        paths = [Path(p) for p in paths]
+        folders = dataset_mod.discover(paths)
+        roots = {f: _root_for(f, paths) for f in folders}
+        for folder in folders:
+            self.add_folders([folder], roots[folder])
+        audits = self.config.enabled_audits()
+        return [TraitResult(self.context(f).dataset.name, [self.run_audit(a, f) for a in audits]) for f in folders]
+
+
+def _root_for(folder: Path, paths: list[Path]) -> Path:
+    """The lint path containing `folder`: symlinks may not leave it."""
+    resolved = folder.resolve()
+    for p in paths:
+        base = p.resolve() if p.is_dir() else p.resolve().parent
+        if resolved == base or base in resolved.parents:
+            return base
+    return resolved
+
+
+def _line_of(ds: TraitDataset, needle: str) -> int | None:
+    tf = ds.raw.get("trait.toml")
+    return tf.find(needle) if tf else None
+
+
+def _missing_requirement(audit: type[Audit], ds: TraitDataset) -> str | None:
+    needs = audit.requires
+    if "pairs" in needs and not ds.pairable:
+        return f"cannot pair prefills: {ds.unpairable_reason}"
+    if "prefills" in needs and not (ds.positive or ds.negative):
+        return "no readable prefills"
+    if "definition" in needs and ds.definition is None:
+        return "no readable definition.txt"
+    if "steering" in needs and ds.steering is None:
+        return "no readable steering.json"
+    return None
