@@ -101,13 +101,16 @@ def text_features(doc: Any) -> TextFeatures:
 class FeatureStore:
     """Loads the spaCy pipeline lazily (once per process) and caches features on disk."""
 
-    def __init__(self, cache_dir: Path | None = None, pipeline: str | None = None, use_cache: bool = True) -> None:
+    def __init__(self, cache_dir: Path | None = None, pipeline: str | None = None, use_cache: bool = True,
+                 nlp: Any = None) -> None:
+        """`nlp`: an already loaded spaCy pipeline to reuse (benchmarks, tests); `pipeline` names it."""
         self.cache_dir = cache_dir
         self.pipeline_name = pipeline
         self.use_cache = use_cache and cache_dir is not None
-        self._nlp: Any = None
+        self._nlp: Any = nlp
         self._unavailable: str | None = None
         self._memory: dict[str, FolderFeatures] = {}
+        self._pipeline_id: str | None = None
 
     # pipeline ----------------------------------------------------------------------------------
     def nlp(self) -> Any:
@@ -132,9 +135,18 @@ class FeatureStore:
         raise SkipAudit(self._unavailable)
 
     def pipeline_id(self) -> str:
-        nlp = self.nlp()
-        meta = getattr(nlp, "meta", {}) or {}
-        return f"{meta.get('lang', 'en')}_{meta.get('name', self.pipeline_name)}-{meta.get('version', '?')}"
+        """Name and version of the pipeline that would be used, from package metadata only.
+
+        Why not from the loaded model: a warm run (all features cached) must not pay ~1 s to load
+        spaCy just to compute the cache key.
+        """
+        if self._pipeline_id is None:
+            self._pipeline_id = _installed_pipeline_id(self.pipeline_name)
+            if self._pipeline_id is None:
+                self.nlp()  # raises SkipAudit with the install hint
+                meta = getattr(self._nlp, "meta", {}) or {}
+                self._pipeline_id = f"{self.pipeline_name}-{meta.get('version', '?')}"
+        return self._pipeline_id
 
     # features ----------------------------------------------------------------------------------
     def parse(self, texts: Sequence[str]) -> list[TextFeatures]:
@@ -182,6 +194,23 @@ class FeatureStore:
             atomic_write_text(self._path(key), json.dumps(payload, separators=(",", ":")))
         except OSError:
             pass  # a read-only cache dir must not break a lint
+
+
+def _installed_pipeline_id(preferred: str | None) -> str | None:
+    """`<package>-<version>+spacy-<version>` of the first installed pipeline package, without importing it."""
+    import importlib.util
+    from importlib import metadata
+
+    for name in ((preferred,) if preferred else PIPELINES):
+        if importlib.util.find_spec(name) is None:
+            continue
+        try:
+            version = metadata.version(name.replace("_", "-"))
+            spacy_version = metadata.version("spacy")
+        except metadata.PackageNotFoundError:
+            return None
+        return f"{name}-{version}+spacy-{spacy_version}"
+    return None
 
 
 def atomic_write_text(path: Path, text: str) -> None:

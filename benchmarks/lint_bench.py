@@ -1,0 +1,94 @@
+"""Lint a corpus cold and warm, and compare with a bare spaCy parse of the same lines.
+
+Targets (issue 2/3/4): cold lint <= 1.5x bare parse; warm lint <= 0.1x cold lint.
+All numbers come from one run on one machine, so the ratios are comparable even on noisy hosts.
+The spaCy model load is timed separately and excluded from both cold lint and bare parse; the
+warm run starts a fresh Session and FeatureStore and never loads the model.
+
+Usage: python benchmarks/lint_bench.py [CORPUS] [--repeat N]
+Default corpus: ../shared/corpus/trait-interp when present, else datasets/.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from traitlint.config import Config  # noqa: E402
+from traitlint.dataset import discover, load  # noqa: E402
+from traitlint.features import FeatureStore  # noqa: E402
+from traitlint.runner import Session  # noqa: E402
+
+
+def default_corpus() -> Path:
+    shared = ROOT.parent / "shared" / "corpus" / "trait-interp"
+    return shared if shared.is_dir() else ROOT / "datasets"
+
+
+def corpus_texts(corpus: Path) -> list[str]:
+    texts: list[str] = []
+    for folder in discover([corpus]):
+        ds = load(folder, root=corpus)
+        texts += [p.text for p in ds.positive] + [p.text for p in ds.negative]
+    return texts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=default_corpus())
+    parser.add_argument("--repeat", type=int, default=1, help="repeat cold/warm/bare N times and take medians")
+    args = parser.parse_args()
+    corpus: Path = args.corpus
+    texts = corpus_texts(corpus)
+    folders = discover([corpus])
+    print(f"corpus: {corpus}  ({len(folders)} trait folders, {len(texts)} prefills)")
+
+    t0 = time.perf_counter()
+    store = FeatureStore(None)
+    nlp = store.nlp()
+    print(f"spaCy pipeline {store.pipeline_name} loaded in {time.perf_counter() - t0:.2f} s (excluded below)")
+
+    bare, cold, warm = [], [], []
+    per_audit: dict[str, float] = collections.defaultdict(float)
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        for _doc in nlp.pipe(texts, batch_size=256):
+            pass
+        bare.append(time.perf_counter() - t)
+
+        with tempfile.TemporaryDirectory() as cache:
+            cache_dir = Path(cache)
+            session = Session(Config(), FeatureStore(cache_dir, pipeline=store.pipeline_name, nlp=nlp))
+            t = time.perf_counter()
+            results = session.run([corpus])
+            cold.append(time.perf_counter() - t)
+            for trait in results:
+                for r in trait.results:
+                    per_audit[f"{r.code} {r.name}"] += r.seconds / args.repeat
+
+            session = Session(Config(), FeatureStore(cache_dir))
+            t = time.perf_counter()
+            session.run([corpus])
+            warm.append(time.perf_counter() - t)
+
+    b, c, w = statistics.median(bare), statistics.median(cold), statistics.median(warm)
+    print(f"bare spaCy parse : {b:7.2f} s")
+    print(f"cold lint        : {c:7.2f} s   cold / bare parse = {c / b:.2f}   (target <= 1.5)")
+    print(f"warm lint        : {w:7.2f} s   warm / cold       = {w / c:.3f}  (target <= 0.1)")
+    print("time per audit (cold run; the first NLP audit of a folder pays its parse):")
+    for name, seconds in sorted(per_audit.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:38s} {seconds:7.3f} s")
+    ok = c / b <= 1.5 and w / c <= 0.1
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
