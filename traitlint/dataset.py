@@ -160,7 +160,8 @@ class TraitDataset:
     @property
     def trait_words(self) -> dict[str, list[str]]:
         """Declared signal words per side from `trait.toml` ([trait.words]); lower-cased."""
-        words = ((self.card or {}).get("trait") or {}).get("words") or {}
+        trait = (self.card or {}).get("trait")
+        words = (trait.get("words") if isinstance(trait, dict) else None) or {}
         out: dict[str, list[str]] = {"positive": [], "negative": []}
         for side in out:
             value = words.get(side) if isinstance(words, dict) else None
@@ -245,6 +246,11 @@ class _Reader:
         if path.is_dir():
             self.add(Severity.ERROR, f"{name} is a directory, not a file", name,
                      hint=f"Move the directory away and put the {name} file here.")
+            return None
+        if path.exists() and not path.is_file():
+            # A FIFO or device would block or never end when read.
+            self.add(Severity.ERROR, f"{name} is not a regular file (FIFO, socket or device)", name,
+                     hint=f"Replace it with a plain {name} text file.")
             return None
         try:
             size = path.stat().st_size
@@ -449,10 +455,17 @@ def _read_jsonl_side(reader: _Reader, name: str, ds: TraitDataset) -> list[Promp
     return prompts
 
 
+def _short(exc: BaseException) -> str:
+    """One-line description of an exception raised by a parser on hostile input."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
 def _parsed_ok(line: str) -> bool:
     try:
         obj = json.loads(line)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return False
     return isinstance(obj, dict) and isinstance(obj.get("prompt"), str)
 
@@ -466,6 +479,9 @@ def _parse_jsonl_prompt(reader: _Reader, name: str, number: int, line: str) -> P
     except json.JSONDecodeError as exc:
         reader.add(Severity.ERROR, f"invalid JSON: {exc.msg} (column {exc.colno})", name, number, line[:160],
                    hint='Each line must be one JSON object: {"prompt": "...", "system_prompt": "..."}')
+        return Prompt("", name, number)
+    except (ValueError, RecursionError) as exc:
+        reader.add(Severity.ERROR, f"unreadable JSON: {_short(exc)}", name, number, line[:160])
         return Prompt("", name, number)
     if not isinstance(obj, dict) or not isinstance(obj.get("prompt"), str):
         reader.add(Severity.ERROR, 'expected a JSON object with a string "prompt"', name, number, line[:160],
@@ -489,6 +505,9 @@ def _read_json(reader: _Reader, name: str, ds: TraitDataset) -> Any:
         reader.add(Severity.ERROR, f"invalid JSON: {exc.msg}", name, exc.lineno, tf.line(exc.lineno),
                    hint="Fix the syntax (a trailing comma or an unescaped quote is the usual cause).")
         return None
+    except (ValueError, RecursionError) as exc:
+        reader.add(Severity.ERROR, f"unreadable JSON: {_short(exc)}", name, 1, tf.line(1))
+        return None
 
 
 def _read_toml(reader: _Reader, name: str, ds: TraitDataset) -> dict[str, Any] | None:
@@ -497,11 +516,16 @@ def _read_toml(reader: _Reader, name: str, ds: TraitDataset) -> dict[str, Any] |
         return None
     ds.raw[name] = tf
     try:
-        return tomllib.loads("\n".join(tf.lines))
+        return tomllib.loads("\n".join(tf.lines) + "\n")
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _toml_error_line(str(exc))
+        if line is None and "end of document" in str(exc):
+            line = len(tf.lines) or None
         reader.add(Severity.ERROR, f"invalid TOML: {exc}", name, line, tf.line(line) if line else "",
-                   hint="Fix the syntax; see ../shared/DESIGN.md for the trait card format.")
+                   hint="Fix the syntax; see the trait card format in the traitlint docs.")
+        return None
+    except (ValueError, RecursionError) as exc:
+        reader.add(Severity.ERROR, f"unreadable TOML: {_short(exc)}", name, 1, tf.line(1))
         return None
 
 
@@ -521,8 +545,9 @@ def _read_annotations(reader: _Reader, ds: TraitDataset) -> list[dict[str, Any]]
     for number, line in enumerate(tf.lines, 1):
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            reader.add(Severity.ERROR, f"invalid JSON: {exc.msg}", name, number, line[:160],
+        except (ValueError, RecursionError) as exc:
+            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else _short(exc)
+            reader.add(Severity.ERROR, f"invalid JSON: {msg}", name, number, line[:160],
                        hint="One JSON object per pair, in line order.")
             ok = False
             out.append({})
