@@ -148,6 +148,15 @@ class FeatureStore:
                 self._pipeline_id = f"{self.pipeline_name}-{meta.get('version', '?')}"
         return self._pipeline_id
 
+    def pipeline_id_or_none(self) -> str:
+        """`pipeline_id()`, or "none" when no pipeline is installed (never raises, never loads)."""
+        if self._pipeline_id is None:
+            found = _installed_pipeline_id(self.pipeline_name)
+            if found is None:
+                return "none"
+            self._pipeline_id = found
+        return self._pipeline_id
+
     # features ----------------------------------------------------------------------------------
     def parse(self, texts: Sequence[str]) -> list[TextFeatures]:
         nlp = self.nlp()

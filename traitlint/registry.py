@@ -44,6 +44,9 @@ class Audit:
     #: What the audit needs: "pairs" (a pairable folder), "nlp" (a spaCy pipeline), "definition",
     #: "steering". Missing requirements make the audit `skipped` with the reason.
     requires: ClassVar[frozenset[str]] = frozenset()
+    #: True when results depend on other folders of the run (cross-folder duplicates): the result
+    #: cache then keys on the whole corpus.
+    corpus_level: ClassVar[bool] = False
 
     def compute(self, ctx: "AuditContext", params: dict[str, Any]) -> dict[str, Any]:
         """Measure the folder. Returns JSON-serialisable metrics; no thresholds applied here."""

@@ -17,6 +17,7 @@ from traitlint.dataset import TraitDataset
 from traitlint.features import FeatureStore
 from traitlint.finding import Finding, Severity
 from traitlint.registry import Audit, SkipAudit
+from traitlint.result_cache import ResultCache, folder_fingerprint, result_key
 
 STATUSES = ("passed", "warned", "failed", "skipped", "error")
 
@@ -77,6 +78,8 @@ class Session:
         self.limits = limits
         self.corpus = Corpus()
         self._contexts: dict[Path, AuditContext] = {}
+        self.results = ResultCache(self.store.cache_dir if self.store.use_cache else None)
+        self._fingerprints: dict[int, str] = {}
 
     def add_folders(self, folders: Iterable[Path], root: Path | None = None) -> list[TraitDataset]:
         """Load folders into the corpus (once each) and return their datasets in order."""
@@ -121,9 +124,16 @@ class Session:
             missing = _missing_requirement(audit_cls, ds)
             if missing:
                 raise SkipAudit(missing)
-            audit = audit_cls()
-            metrics = audit.compute(ctx, params)
-            findings = audit.judge(metrics, params, ctx)
+            key = self._result_key(audit_cls, params, ds)
+            cached = self.results.get(key) if key else None
+            if cached is not None:
+                metrics, findings = cached["metrics"], cached["findings"]
+            else:
+                audit = audit_cls()
+                metrics = audit.compute(ctx, params)
+                findings = audit.judge(metrics, params, ctx)
+                if key:
+                    self.results.put(key, {"metrics": metrics, "findings": [f.to_dict() for f in findings]})
             result.metrics = metrics
             result.findings = extra + findings
             result.status = status_of(result.findings)
@@ -140,6 +150,21 @@ class Session:
                                        hint="This is a traitlint bug; please report it with the folder that triggers it.")]
         result.seconds = time.perf_counter() - started
         return result
+
+    def _fingerprint(self, ds: TraitDataset) -> str:
+        if id(ds) not in self._fingerprints:
+            self._fingerprints[id(ds)] = folder_fingerprint(ds)
+        return self._fingerprints[id(ds)]
+
+    def _result_key(self, audit_cls: type[Audit], params: dict[str, Any], ds: TraitDataset) -> str | None:
+        """Cache key of a result, or None when results are not cached (no cache dir)."""
+        if self.results.dir is None:
+            return None
+        corpus_fp = ""
+        if audit_cls.corpus_level:
+            corpus_fp = self.corpus.memo(f"fingerprint:{len(self.corpus.datasets)}", lambda: "".join(
+                sorted(self._fingerprint(d) for d in self.corpus.datasets)))
+        return result_key(audit_cls, params, self._fingerprint(ds), self.store.pipeline_id_or_none(), corpus_fp)
 
     def run(self, paths: Iterable[Path | str]) -> list[TraitResult]:
         """Discover trait folders under `paths` and run every enabled audit on each."""

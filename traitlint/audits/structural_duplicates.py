@@ -71,6 +71,7 @@ class Duplicates(Audit):
     severity = Severity.WARNING
     params = {"error_share": 0.1, "cross_folder_share": 0.05}
     requires = frozenset({"prefills"})
+    corpus_level = True
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
         ds = ctx.dataset
