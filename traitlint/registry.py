@@ -11,7 +11,7 @@ names an `Audit` subclass (or a module whose import registers some with `@regist
 from __future__ import annotations
 
 import importlib
-import textwrap
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from traitlint.finding import Evidence, Finding, Severity
@@ -65,7 +65,7 @@ class Audit:
     @classmethod
     def doc(cls) -> str:
         """The ruff-style documentation text (class docstring, dedented)."""
-        return textwrap.dedent(cls.__doc__ or cls.summary).strip()
+        return inspect.cleandoc(cls.__doc__ or cls.summary)
 
 
 _REGISTRY: dict[str, type[Audit]] = {}

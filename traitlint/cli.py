@@ -1,0 +1,214 @@
+"""The `traitlint` command: check, audits, explain, init.
+
+Exit codes (as ruff): 0 nothing failed, 1 an audit failed (or warned, under ``--strict``),
+2 a usage error (unknown selector, bad configuration, missing path) or an internal error (an
+audit crashed). Usage errors print one line on stderr, never a traceback.
+
+`check` accepts trait folders, folders holding them, or files inside trait folders (what
+pre-commit passes); every trait folder found goes into one `Session`, so corpus-level audits
+(cross-folder duplicates) see the whole run. Importing this module is cheap: the runner, the
+audits and spaCy are imported only when a command needs them.
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Sequence
+
+from traitlint import __version__
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit code 2 with a one-line message."""
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--select", action="append", metavar="CODES",
+                        help="audits to run (codes, code prefixes or names; comma-separated; replaces the configured selection)")
+    parser.add_argument("--ignore", action="append", metavar="CODES",
+                        help="audits to skip (added to the configured ignores)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="traitlint", description="Lint trait-vector datasets for confounds.")
+    parser.add_argument("--version", action="version", version=f"traitlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint trait folders", description="Lint trait folders.")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help="trait folders, folders containing them, or files inside trait folders (default: .)")
+    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    _add_selection(check)
+    check.add_argument("--strict", action="store_true", help="warnings fail too (exit code 1)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when audits fail (usage and internal errors still exit 2)")
+    check.add_argument("--show-passing", action="store_true", help="text format: list passing audits and their metrics")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
+    check.add_argument("--cache-dir", metavar="DIR", help="feature cache directory (default: .traitlint_cache; env TRAITLINT_CACHE_DIR)")
+    check.add_argument("--config", metavar="PYPROJECT", help="read [tool.traitlint] from this file instead of the nearest pyproject.toml")
+    check.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+
+    audits = sub.add_parser("audits", help="list the audits", description="List every registered audit.")
+    audits.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = sub.add_parser("explain", help="document one audit", description="Print an audit's documentation.")
+    explain.add_argument("code", metavar="CODE", help="audit code or name, e.g. TL004 or pair_count")
+
+    init = sub.add_parser("init", help="scaffold a trait folder",
+                          description="Create a trait folder with a trait.toml card and file templates; never overwrites.")
+    init.add_argument("path", metavar="PATH")
+    init.add_argument("--type", dest="trait_type", default="state",
+                      choices=("state", "belief", "want", "mode", "action", "style"))
+    return parser
+
+
+# commands ----------------------------------------------------------------------------------------
+def lint_paths(raw: Sequence[str]) -> list[Path]:
+    """Command-line paths -> lint roots. A file stands for its trait folder; files outside any
+    trait folder (a README next to the datasets, passed by pre-commit) are dropped."""
+    from traitlint.dataset import is_trait_folder
+
+    out: list[Path] = []
+    for item in raw:
+        path = Path(item)
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{item}: no such file or directory")
+        if path.is_dir():
+            out.append(path)
+        elif is_trait_folder(path.parent):
+            out.append(path.parent)
+    seen: set[Path] = set()
+    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from traitlint.config import load_config
+    from traitlint.features import FeatureStore
+    from traitlint.frontend import apply_overrides, resolve_cache_dir
+    from traitlint.reporters import RunReport, render
+    from traitlint.runner import Session
+
+    if args.config and not Path(args.config).is_file():
+        raise UsageError(f"{args.config}: no such file")
+    config = load_config(pyproject=Path(args.config) if args.config else None)
+    apply_overrides(config, args.select, args.ignore, args.strict)
+    paths = lint_paths(args.paths)
+    cache_dir = resolve_cache_dir(config, Path.cwd(), args.cache_dir, args.no_cache)
+    session = Session(config, FeatureStore(cache_dir))
+    results = session.run(paths) if paths else []
+    if not results:
+        print(f"warning: no trait folders found under {' '.join(args.paths)}", file=sys.stderr)
+    report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing)
+    text = render(args.format, report)
+    if args.output_file:
+        try:
+            Path(args.output_file).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text)
+    code = report.exit_code()
+    return 0 if args.exit_zero and code == 1 else code
+
+
+def _defaults(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in params.items())
+
+
+def cmd_audits(args: argparse.Namespace) -> int:
+    from traitlint.registry import all_audits
+
+    audits = all_audits()
+    if args.format == "json":
+        rows = [{"code": a.code, "name": a.name, "severity": a.severity.value, "summary": a.summary,
+                 "params": a.params, "requires": sorted(a.requires)} for a in audits]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    header = ("CODE", "NAME", "SEVERITY", "SUMMARY", "DEFAULTS")
+    rows = [(a.code, a.name, a.severity.value, a.summary, _defaults(a.params) or "-") for a in audits]
+    fixed = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        summary = textwrap.wrap(row[3], 56) or [""]
+        defaults = textwrap.wrap(row[4], 44, break_on_hyphens=False) or [""]
+        for n in range(max(len(summary), len(defaults))):
+            cells = [c.ljust(w) if n == 0 else " " * w for c, w in zip(row[:3], fixed)]
+            cells += [(summary[n] if n < len(summary) else "").ljust(56), defaults[n] if n < len(defaults) else ""]
+            sys.stdout.write("  ".join(cells).rstrip() + "\n")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from traitlint.registry import get
+
+    audit = get(args.code)
+    if audit is None:
+        raise UsageError(f"unknown audit {args.code!r} (see `traitlint audits`)")
+    lines = [f"{audit.code} {audit.name} (default severity: {audit.severity.value})", ""]
+    if audit.summary:
+        lines += [audit.summary, ""]
+    lines += [inspect.cleandoc(audit.doc()), ""]
+    if audit.requires:
+        lines += [f"Requires: {', '.join(sorted(audit.requires))}", ""]
+    if audit.params:
+        lines.append("Parameters (defaults):")
+        lines += [f"  {k} = {json.dumps(v)}" for k, v in audit.params.items()]
+        lines += ["", "Configure in pyproject.toml:", f"  [tool.traitlint.params.{audit.code}]"]
+        lines += [f"  {k} = {json.dumps(v)}" for k, v in audit.params.items()]
+    else:
+        lines.append("Parameters: none")
+    sys.stdout.write("\n".join(lines).rstrip() + "\n")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from traitlint.scaffold import ScaffoldError, create
+
+    try:
+        written = create(Path(args.path), args.trait_type)
+    except ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    for path in written:
+        sys.stdout.write(f"created {path.as_posix()}\n")
+    sys.stdout.write("Next: write the prefills (line i of positive.txt matches line i of negative.txt), "
+                     "fill in trait.toml, then run `traitlint check`.\n")
+    return 0
+
+
+COMMANDS = {"check": cmd_check, "audits": cmd_audits, "explain": cmd_explain, "init": cmd_init}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (the console script passes it to sys.exit)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, bad usage exits 2
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_usage(sys.stderr)
+        print("traitlint: error: a command is required (check, audits, explain, init)", file=sys.stderr)
+        return 2
+    from traitlint.config import ConfigError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (UsageError, ConfigError) as exc:
+        print(f"traitlint: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("traitlint: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # an internal error: one line, the traceback only on request
+        if os.environ.get("TRAITLINT_DEBUG"):
+            raise
+        print(f"traitlint: internal error: {type(exc).__name__}: {exc} (set TRAITLINT_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Settings shared by the front ends (CLI and pytest plugin): overrides and the feature-cache location.
+
+Why a module of its own: `traitlint check --select TL1` and `pytest --traitlint-select TL1` must mean
+the same thing, and both must find the same cache. Keeping the rules here (and nothing else) keeps
+both front ends thin. Cheap to import: no NLP, no registry loading until `apply_overrides` validates.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from traitlint.config import Config
+
+ENV_CACHE_DIR = "TRAITLINT_CACHE_DIR"
+DEFAULT_CACHE_DIR = ".traitlint_cache"
+
+
+def split_selectors(values: Iterable[str] | None) -> list[str]:
+    """Flatten repeated and comma-separated selector options: ``["TL1,TL2", "TL3"]`` -> 3 selectors."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(part.strip() for part in str(value).split(",") if part.strip())
+    return out
+
+
+def apply_overrides(config: Config, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
+                    strict: bool = False) -> Config:
+    """Command-line selection over `[tool.traitlint]`, ruff-style, then validate.
+
+    `select` replaces the configured selection; `ignore` extends the configured ignores; `strict`
+    can only switch strict mode on. Raises `ConfigError` for unknown selectors or parameters.
+    """
+    chosen = split_selectors(select)
+    if chosen:
+        config.select = chosen
+    config.ignore = [*config.ignore, *split_selectors(ignore)]
+    config.strict = bool(config.strict or strict)
+    config.validate()
+    return config
+
+
+def resolve_cache_dir(config: Config, base: Path, flag: str | os.PathLike[str] | None = None,
+                      no_cache: bool = False) -> Path | None:
+    """Where features are cached: None when disabled.
+
+    Precedence: `no_cache`, then the command-line flag, then the ``TRAITLINT_CACHE_DIR``
+    environment variable, then ``cache-dir`` in pyproject.toml, then ``base/.traitlint_cache``
+    (`base` is the pytest rootdir or the CLI's working directory).
+    """
+    if no_cache:
+        return None
+    if flag:
+        return Path(flag).expanduser().resolve()
+    env = os.environ.get(ENV_CACHE_DIR, "").strip()
+    if env:
+        return Path(env).expanduser().resolve()
+    if config.cache_dir is not None:
+        return Path(config.cache_dir)
+    return (base / DEFAULT_CACHE_DIR).resolve()
