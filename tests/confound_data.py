@@ -1,0 +1,136 @@
+"""Synthetic matched pairs for the confound audit tests: clean by construction, plus confound injectors.
+
+A clean pair differs only in one declared trait word, so every non-trait feature is shared by both
+texts. Each injector adds exactly one confound from issue 3 to an otherwise clean set.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+SUBJECTS = [  # (subject, lower-case subject form, possessive, third-person replacement)
+    ("Maria", "Maria", "her", "Maria"), ("The team", "the team", "their", "The team"),
+    ("I", "I", "my", "She"), ("We", "we", "our", "They"), ("Dev", "Dev", "his", "Dev"),
+    ("The board", "the board", "its", "The board"), ("My sister", "my sister", "her", "My sister"),
+    ("Our lab", "our lab", "its", "Their lab"),
+]
+GOOD = ["won the regional grant", "happily renewed the studio lease", "finished the bridge repair with success",
+        "landed a great new client", "passed the audit with praise", "enjoyed a wonderful harvest"]
+BAD = ["lost the warehouse contract", "missed the filing deadline", "failed the safety inspection",
+       "saw the budget cut in half", "lost two senior engineers", "ruined the first prototype"]
+NEUTRAL = ["moved the launch to spring", "changed the supplier", "switched offices", "rescheduled the review"]
+TIMES = ["week", "month", "quarter", "season"]
+WORDS = [("hopeful", "worried"), ("encouraged", "discouraged"), ("optimistic", "pessimistic"),
+         ("upbeat", "uneasy"), ("confident", "doubtful")]
+FRAMES = [
+    "{S} {sit} last {t}. Thinking about the next step, the mood felt {w} because",
+    "After {s} {sit} this {t}, the notes described the outlook as {w}, since",
+    "In the report on how {s} {sit}, the summary sounded {w} about what comes next, as",
+    "{S} {sit} during the {t}, and the conversation that followed was {w} about",
+]
+GOOD_NEWS = ["won a huge award and celebrated", "got wonderful news and cheered", "earned a great bonus and smiled"]
+BAD_NEWS = ["suffered a terrible loss and cried", "got awful news and grieved", "faced a horrible failure and wept"]
+NEUTRAL_SENTENCES = ["The building had four floors and a parking area.",
+                     "The office stood next to a small station on the east side.",
+                     "There were several chairs arranged in two rows near the window."]
+
+
+@dataclass
+class Spec:
+    """One pair: indices into the tables above."""
+
+    subject: int
+    situation: int  # index into GOOD + BAD + NEUTRAL
+    time: int
+    words: int
+    frame: int
+
+
+def render(spec: Spec, side: str, sit: str | None = None, subject: tuple[str, str] | None = None,
+           word: str | None = None) -> str:
+    subj, low, _poss, _third = SUBJECTS[spec.subject % len(SUBJECTS)]
+    if subject:
+        subj, low = subject
+    situations = GOOD + BAD + NEUTRAL
+    w = word or WORDS[spec.words % len(WORDS)][0 if side == "positive" else 1]
+    frame = FRAMES[spec.frame % len(FRAMES)]
+    return frame.format(S=subj, s=low, sit=sit or situations[spec.situation % len(situations)],
+                        t=TIMES[spec.time % len(TIMES)], w=w)
+
+
+def clean(specs: Sequence[Spec]) -> tuple[list[str], list[str]]:
+    return [render(s, "positive") for s in specs], [render(s, "negative") for s in specs]
+
+
+def default_specs(n: int = 36) -> list[Spec]:
+    """A balanced set: every subject, situation kind, frame and word pair spread evenly."""
+    return [Spec(i, (i * 7) % 16, i, (i * 3) % 5, (i * 5) % 4) for i in range(n)]
+
+
+def trait_toml(extra_positive: Sequence[str] = (), extra_negative: Sequence[str] = ()) -> str:
+    pos = [p for p, _ in WORDS] + list(extra_positive)
+    neg = [n for _, n in WORDS] + list(extra_negative)
+    return ('[trait]\ntype = "state"\n\n[trait.words]\n'
+            f"positive = {json.dumps(pos)}\nnegative = {json.dumps(neg)}\n")
+
+
+def write_folder(root: Path | None, positive: Sequence[str], negative: Sequence[str], card: str | None = None,
+                 name: str = "trait") -> Path:
+    """Write a trait folder (in a fresh temp dir when `root` is None) and return its path."""
+    base = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="tl-confounds-"))
+    folder = base / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "positive.txt").write_text("\n".join(positive) + "\n", encoding="utf-8")
+    (folder / "negative.txt").write_text("\n".join(negative) + "\n", encoding="utf-8")
+    (folder / "definition.txt").write_text("Score optimism (0-100).\nHIGH: hopeful\nLOW: worried\nKey: outlook\n",
+                                           encoding="utf-8")
+    (folder / "steering.json").write_text(json.dumps({"questions": ["What causes rain?"], "eval_prompt": "{question} {answer}"}),
+                                          encoding="utf-8")
+    if card is not None:
+        (folder / "trait.toml").write_text(card, encoding="utf-8")
+    return folder
+
+
+# --- confound injectors: (positive, negative, specs) -> (positive, negative) --------------------------
+def inject_opener(pos: list[str], neg: list[str], specs: Sequence[Spec], share: float = 0.85) -> tuple[list[str], list[str]]:
+    """An opener added to most positives only (the seed's "Despite..." leak)."""
+    k = int(round(share * len(pos)))
+    return [("Still, " + p) if i < k else p for i, p in enumerate(pos)], list(neg)
+
+
+def inject_length(pos: list[str], neg: list[str], specs: Sequence[Spec]) -> tuple[list[str], list[str]]:
+    """Extra neutral sentences on the negative side."""
+    return list(pos), [" ".join(NEUTRAL_SENTENCES[i % 3: i % 3 + 2]) + " " + n for i, n in enumerate(neg)]
+
+
+def inject_person(pos: list[str], neg: list[str], specs: Sequence[Spec]) -> tuple[list[str], list[str]]:
+    """First person on the positive side, third person on the negative side."""
+    p = [render(s, "positive", subject=("I", "I")) for s in specs]
+    n = [render(s, "negative", subject=("She", "she")) for s in specs]
+    return p, n
+
+
+def inject_valence(pos: list[str], neg: list[str], specs: Sequence[Spec]) -> tuple[list[str], list[str]]:
+    """Good-news situations on the positive side, bad-news ones on the negative side."""
+    p = [render(s, "positive", sit=GOOD_NEWS[i % 3]) for i, s in enumerate(specs)]
+    n = [render(s, "negative", sit=BAD_NEWS[i % 3]) for i, s in enumerate(specs)]
+    return p, n
+
+
+def inject_rare_word(pos: list[str], neg: list[str], specs: Sequence[Spec], share: float = 0.4) -> tuple[list[str], list[str]]:
+    """One rare content word added to many positive lines."""
+    k = int(round(share * len(pos)))
+    return [p.replace(" the ", " the turquoise ", 1) if i < k else p for i, p in enumerate(pos)], list(neg)
+
+
+def inject_intensity(pos: list[str], neg: list[str], specs: Sequence[Spec]) -> tuple[list[str], list[str]]:
+    """The positive side's trait words intensified ("extremely hopeful!!")."""
+    p = [render(s, "positive", word="extremely " + WORDS[s.words % len(WORDS)][0] + "!!") for s in specs]
+    return p, list(neg)
+
+
+INJECTORS = {"TL101": inject_opener, "TL304": inject_length, "TL303": inject_person, "TL302": inject_valence,
+             "TL102": inject_rare_word, "TL305": inject_intensity}

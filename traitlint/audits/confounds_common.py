@@ -1,0 +1,143 @@
+"""Shared groundwork for the confound audits: one cached, order-free view of a folder's pairs.
+
+Every confound audit needs the same things: lower-cased tokens without whitespace tokens, which
+tokens are declared trait words, the shared/differing split of each pair, a canonical pair order
+(so results never depend on line order), and a deterministic seed. Building them once per folder
+(memoised on the run's `Corpus`) keeps the seven audits inside their time budget.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from traitlint.context import AuditContext
+from traitlint.dataset import Prompt
+from traitlint.features import TextFeatures
+from traitlint.finding import Evidence
+from traitlint.lexicon import TraitWords, is_punct
+from traitlint.pairdiff import PairDiff, diff_tokens
+
+SIDES = ("positive", "negative")
+OTHER = {"positive": "negative", "negative": "positive"}
+
+
+@dataclass
+class TextView:
+    """One prefill with the token annotations the confound audits use (whitespace tokens dropped)."""
+
+    prompt: Prompt
+    words: list[str]  # original case
+    lower: list[str]
+    lemmas: list[str]
+    pos: list[str]
+    person: list[str]
+    in_quote: list[bool]
+    sent_starts: list[int]  # indices into `words`
+    trait: list[bool]  # token belongs to a declared trait word
+    found: frozenset[str]  # declared entries present
+    punct: list[bool]  # token is only punctuation
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def evidence(self) -> Evidence:
+        return self.prompt.evidence()
+
+
+@dataclass
+class FolderView:
+    positive: list[TextView]
+    negative: list[TextView]
+    traits: TraitWords
+    order: list[int]  # pair indices in canonical (content) order
+    seed: int
+    _diffs: list[PairDiff] | None = field(default=None, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def side(self, label: str) -> list[TextView]:
+        return self.positive if label == "positive" else self.negative
+
+    @property
+    def n(self) -> int:
+        return len(self.positive)
+
+    def diffs(self) -> list[PairDiff]:
+        """Shared/differing token split of every pair (computed on first use)."""
+        if self._diffs is None:
+            self._diffs = [diff_tokens(p.lower, q.lower) for p, q in zip(self.positive, self.negative)]
+        return self._diffs
+
+    def memo(self, key: str, build: Any) -> Any:
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def pick(self, candidates: Iterable[int], score: Any = None, k: int = 5) -> list[int]:
+        """Up to `k` pair indices, strongest `score` first, ties in canonical order (order-free)."""
+        rank = {i: r for r, i in enumerate(self.order)}
+        cands = list(candidates)
+        if score is None:
+            return sorted(cands, key=lambda i: rank[i])[:k]
+        return sorted(cands, key=lambda i: (-score(i), rank[i]))[:k]
+
+
+def _text_view(prompt: Prompt, tf: TextFeatures, traits: TraitWords) -> TextView:
+    keep = [i for i, p in enumerate(tf.pos) if p != "SPACE" and tf.words[i].strip()]
+    words = [tf.words[i] for i in keep]
+    lemmas = [tf.lemmas[i] for i in keep]
+    match = traits.match(prompt.text, words, lemmas)
+    index = {old: new for new, old in enumerate(keep)}
+    starts = sorted({index[s] for s in tf.sent_starts if s in index} | ({0} if keep else set()))
+    lower = [w.lower() for w in words]
+    return TextView(prompt, words, lower, lemmas, [tf.pos[i] for i in keep], [tf.person[i] for i in keep],
+                    [tf.in_quote[i] for i in keep], starts, match.mask, match.found, [is_punct(w) for w in lower])
+
+
+def pair_key(positive: str, negative: str) -> str:
+    """Symmetric content key of a pair: unchanged by swapping the sides."""
+    a, b = sorted((positive, negative))
+    return f"{a}\x00{b}"
+
+
+def folder_view(ctx: AuditContext) -> FolderView:
+    """The cached view of `ctx.dataset` (needs spaCy: raises SkipAudit without a pipeline)."""
+    ds = ctx.dataset
+    words = ds.trait_words
+
+    def build() -> FolderView:
+        feats = ctx.features()
+        traits = TraitWords(words["positive"], words["negative"])
+        pos = [_text_view(p, f, traits) for p, f in zip(ds.positive, feats.positive)]
+        neg = [_text_view(p, f, traits) for p, f in zip(ds.negative, feats.negative)]
+        keys = [pair_key(p.text, q.text) for p, q in zip(ds.positive, ds.negative)]
+        order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
+        digest = hashlib.sha256("\x01".join(sorted(keys)).encode("utf-8", "surrogatepass")).digest()
+        return FolderView(pos, neg, traits, order, int.from_bytes(digest[:8], "little"))
+
+    key = f"confounds-view:{id(ds)}:{ds.content_hash()}:{sorted(words['positive'])}:{sorted(words['negative'])}"
+    return ctx.corpus.memo(key, build)
+
+
+def fmt_p(p: float) -> str:
+    """p/q values for messages: 3 significant digits, scientific below 0.001."""
+    return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+
+def clean(value: float, digits: int = 4) -> float:
+    """A JSON-safe rounded float (NaN/inf become 0.0)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return 0.0
+    return round(float(value), digits)
+
+
+def interleave_evidence(view: FolderView, pairs: list[int], sides: Iterable[str] = SIDES, k: int = 5) -> list[Evidence]:
+    """Evidence lines for `pairs`, showing the given sides of each pair in turn."""
+    out: list[Evidence] = []
+    sides = tuple(sides)
+    for i in pairs:
+        for s in sides:
+            out.append(view.side(s)[i].evidence())
+            if len(out) >= k:
+                return out
+    return out

@@ -1,0 +1,363 @@
+"""Lexical confounds: TL101 lexical_label_leak and TL102 vocabulary_clustering."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from traitlint.audits.confounds_common import OTHER, SIDES, FolderView, TextView, clean, fmt_p, folder_view
+from traitlint.context import AuditContext
+from traitlint.finding import Evidence, Finding, Severity
+from traitlint.lexicon import CONTENT_POS, FUNCTION_WORDS, PUNCTUATION, SYNONYMS, is_function_word, is_punct
+from traitlint.registry import Audit, register
+from traitlint.stats import bh_adjust, sign_test_pvalues
+
+#: Feature kinds of TL101, how they read in messages, and whether a leak of that kind is an error.
+KIND_LABEL = {"word": "word", "bigram": "bigram", "opener": "sentence opener", "closer": "closer",
+              "punct": "punctuation"}
+
+
+def _text_features(tv: TextView) -> set[str]:
+    """TL101 features of one text: "kind\tvalue" strings; declared trait tokens never take part."""
+    feats: set[str] = set()
+    low, trait, punct = tv.lower, tv.trait, tv.punct
+    n = len(low)
+    words = [i for i in range(n) if not punct[i]]
+    for i in words:
+        if not trait[i]:
+            feats.add(f"word\t{low[i]}")
+    for a, b in zip(words, words[1:]):
+        if b == a + 1 and not trait[a] and not trait[b]:
+            feats.add(f"bigram\t{low[a]} {low[b]}")
+    for s in tv.sent_starts:
+        j = s
+        while j < n and punct[j]:  # skip an opening quote or dash
+            j += 1
+        if j < n and not trait[j]:
+            feats.add(f"opener\t{low[j]}")
+            if j + 1 < n and not trait[j + 1]:
+                feats.add(f"opener\t{low[j]} {low[j + 1]}")
+    if n:
+        if not trait[-1]:
+            feats.add(f"closer\t{low[-1]}")
+            if n >= 2 and not trait[-2]:
+                feats.add(f"closer\t{low[-2]} {low[-1]}")
+    text = tv.prompt.text
+    chars = set(text)
+    any_trait = any(trait)
+    for name, marks in PUNCTUATION.items():
+        if any((m in chars) if len(m) == 1 else (m in text) for m in marks):
+            if not (any_trait and _punct_declared(tv, marks)):
+                feats.add(f"punct\t{name}")
+    for entry in tv.found:
+        feats.add(f"declared\t{entry}")
+    return feats
+
+
+def _punct_declared(tv: TextView, marks: tuple[str, ...]) -> bool:
+    """True when every occurrence of these punctuation marks is part of a declared trait entry."""
+    hits = [i for i, w in enumerate(tv.words) if any(m.strip() and m.strip() in w for m in marks)]
+    return bool(hits) and all(tv.trait[i] for i in hits)
+
+
+def _is_function_feature(kind: str, value: str, pos_of: dict[str, str]) -> bool:
+    tokens = value.split()
+    return all(t in FUNCTION_WORDS or is_punct(t) or is_function_word(t, pos_of.get(t, "")) for t in tokens)
+
+
+def leak_table(view: FolderView) -> dict[str, Any]:
+    """Counts per feature: texts per side (n_pos, n_neg) and discordant pairs (b, c)."""
+    def build() -> dict[str, Any]:
+        n_side = {s: Counter() for s in SIDES}
+        disc = {s: Counter() for s in SIDES}
+        pos_of: dict[str, Counter] = defaultdict(Counter)
+        sets: dict[str, list[set[str]]] = {s: [] for s in SIDES}
+        for p, q in zip(view.positive, view.negative):
+            fp, fq = _text_features(p), _text_features(q)
+            sets["positive"].append(fp)
+            sets["negative"].append(fq)
+            n_side["positive"].update(fp)
+            n_side["negative"].update(fq)
+            disc["positive"].update(fp - fq)
+            disc["negative"].update(fq - fp)
+            for tv in (p, q):
+                for w, t in zip(tv.lower, tv.pos):
+                    if w not in FUNCTION_WORDS:
+                        pos_of[w][t] += 1
+        majority = {w: c.most_common(1)[0][0] for w, c in pos_of.items()}
+        return {"n": n_side, "disc": disc, "pos_of": majority, "sets": sets}
+    return view.memo("leak_table", build)
+
+
+@register
+class LexicalLabelLeak(Audit):
+    """What it does
+    Finds words, bigrams, sentence openers, closers (last 1-2 tokens) and punctuation patterns that
+    appear almost only on one side. A feature is a leak when it occurs in at least `min_support`
+    pairs, more than `max_share` of the texts containing it are on one side, and the exact sign test
+    on discordant pairs (b = only the positive has it, c = only the negative) is significant after
+    Benjamini-Hochberg correction over every feature tested (q <= `alpha`).
+
+    Function words, openers, closers and punctuation are errors (the seed's critical case); content
+    words are warnings listed with their statistics, because in matched pairs the words that differ
+    are usually the trait's own words: declare them in `trait.toml` `[trait.words]` and they are
+    reported as info instead. Declared entries cover their inflections and -ly/-ness forms
+    ("hopeful" covers "hopefully"; "worried" covers "worry"), never another derivation ("hopeless").
+
+    Why it matters
+    A difference-of-means vector learns whatever separates the sides. If 95% of positives say "but"
+    and 95% of negatives say "and", the vector is a "but" detector.
+
+    Example
+    POS "The launch slipped, but I think we can" / NEG "The launch slipped, and I think we can't":
+    error `word "but" in 19 positives vs 1 negative`.
+
+    How to fix
+    Use the word on both sides (or in neither), restructure the sentences so that no opener, closer
+    or punctuation mark marks one side, or declare genuine trait words in `[trait.words]`.
+    """
+
+    code = "TL101"
+    name = "lexical_label_leak"
+    summary = "No word, opener, closer or punctuation pattern appears (almost) only on one side."
+    rationale = "The vector learns any token that separates the sides instead of the trait."
+    fix = "Use the word on both sides or neither, vary openers/closers/punctuation, or declare trait words in trait.toml."
+    severity = Severity.ERROR
+    params = {"min_support": 5, "max_share": 0.8, "alpha": 0.05, "max_findings": 10}
+    requires = frozenset({"pairs"})
+
+    def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
+        view = folder_view(ctx)
+        table = leak_table(view)
+        n_pos, n_neg = table["n"]["positive"], table["n"]["negative"]
+        b_c, c_c = table["disc"]["positive"], table["disc"]["negative"]
+        alpha = float(params["alpha"])
+        # Tested family: enough support, and enough discordant pairs that significance is attainable
+        # (a one-sided split of d pairs can reach at best p = 2 * 0.5**d). Both filters ignore the
+        # direction of the split, so the BH family stays valid.
+        keys, declared = [], []
+        for key in sorted(set(n_pos) | set(n_neg)):
+            if key.startswith("declared\t"):
+                declared.append(key)
+                continue
+            d = b_c[key] + c_c[key]
+            if 2 * 0.5 ** d <= alpha and view.n - _both_absent(view, key, table) >= params["min_support"]:
+                keys.append(key)
+        pvals = sign_test_pvalues([b_c[k] for k in keys], [c_c[k] for k in keys])
+        qvals = bh_adjust(pvals)
+        leaks = []
+        for key, p, q in zip(keys, pvals, qvals):
+            kind, value = key.split("\t", 1)
+            tot = n_pos[key] + n_neg[key]
+            share = n_pos[key] / tot
+            if q <= alpha and max(share, 1 - share) > params["max_share"]:
+                label = "positive" if share > 0.5 else "negative"
+                function = kind in ("opener", "closer", "punct") or _is_function_feature(kind, value, table["pos_of"])
+                leaks.append({"feature": value, "kind": kind, "side": label, "n_pos": n_pos[key], "n_neg": n_neg[key],
+                              "b": b_c[key], "c": c_c[key], "share": clean(max(share, 1 - share)),
+                              "p": clean(p, 8), "q": clean(q, 8),
+                              "severity": "error" if function else "warning"})
+        leaks = _drop_subsumed(leaks)
+        leaks.sort(key=lambda r: (r["severity"] != "error", r["q"], -r["share"], r["kind"], r["feature"]))
+        info = []
+        for key in declared:
+            value = key.split("\t", 1)[1]
+            tot = n_pos[key] + n_neg[key]
+            info.append({"feature": value, "n_pos": n_pos[key], "n_neg": n_neg[key], "b": b_c[key], "c": c_c[key],
+                         "share_pos": clean(n_pos[key] / tot if tot else 0.5)})
+        return {"pairs": view.n, "tested": len(keys), "leaks": leaks, "declared": info}
+
+    def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
+        view = folder_view(ctx)
+        threshold = {"max_share": params["max_share"], "alpha": params["alpha"], "min_support": params["min_support"]}
+        out: list[Finding] = []
+        errors = [r for r in metrics["leaks"] if r["severity"] == "error"]
+        cap = int(params["max_findings"])
+        for r in errors[:cap]:
+            out.append(self.finding(Severity.ERROR, _describe(r, metrics["pairs"]), {**r, "pairs": metrics["pairs"],
+                                    "tested": metrics["tested"]}, threshold, _leak_evidence(view, r)))
+        if len(errors) > cap:
+            rest = errors[cap:]
+            out.append(self.finding(Severity.ERROR, f"{len(rest)} more one-sided function words/openers/closers: "
+                                    + ", ".join(f'"{r["feature"]}" ({r["side"]})' for r in rest[:15]),
+                                    {"leaks": rest}, threshold, _leak_evidence(view, rest[0])))
+        warns = [r for r in metrics["leaks"] if r["severity"] == "warning"]
+        if warns:
+            listed = "; ".join(f'"{r["feature"]}" {r["side"]} {r["n_pos"]}:{r["n_neg"]} (q={fmt_p(r["q"])})'
+                               for r in warns[:12])
+            more = f" and {len(warns) - 12} more" if len(warns) > 12 else ""
+            out.append(self.finding(
+                Severity.WARNING, f"{len(warns)} content word(s)/bigram(s) not declared as trait words appear "
+                f"almost only on one side (positive:negative texts): {listed}{more}",
+                {"leaks": warns, "pairs": metrics["pairs"], "tested": metrics["tested"]}, threshold,
+                [e for r in warns[:5] for e in _leak_evidence(view, r, 1)],
+                hint="If these are the trait's own words, declare them in trait.toml [trait.words]; otherwise "
+                     "use them on both sides or vary the wording."))
+        shown = [r for r in metrics["declared"] if r["n_pos"] + r["n_neg"]]
+        if shown:
+            listed = ", ".join(f'"{r["feature"]}" {r["n_pos"]}:{r["n_neg"]}' for r in shown[:20])
+            out.append(self.finding(Severity.INFO, f"declared trait words separate the sides as intended "
+                                    f"(positive:negative texts): {listed}", {"declared": shown}, None, [],
+                                    hint="Nothing to do: declared words are the trait signal."))
+        return out
+
+
+def _both_absent(view: FolderView, key: str, table: dict[str, Any]) -> int:
+    """Pairs where neither side has the feature (from counts: n_pos + n_neg - both = present pairs)."""
+    n_pos, n_neg = table["n"]["positive"][key], table["n"]["negative"][key]
+    b, c = table["disc"]["positive"][key], table["disc"]["negative"][key]
+    both = n_pos - b  # pairs where the positive has it and so does the negative
+    present = both + b + c
+    return view.n - present
+
+
+def _drop_subsumed(leaks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop 2-token features explained by a flagged 1-token feature of the same kind family and side."""
+    flagged = {(r["side"], r["feature"]) for r in leaks if " " not in r["feature"] and r["kind"] in ("word", "opener", "closer")}
+    openers = {(r["side"], r["feature"]) for r in leaks if r["kind"] == "opener" and " " not in r["feature"]}
+    closers = {(r["side"], r["feature"]) for r in leaks if r["kind"] == "closer" and " " not in r["feature"]}
+    out = []
+    for r in leaks:
+        parts = r["feature"].split()
+        if len(parts) == 2:
+            if r["kind"] == "bigram" and any((r["side"], t) in flagged for t in parts):
+                continue
+            if r["kind"] == "opener" and (r["side"], parts[0]) in openers:
+                continue
+            if r["kind"] == "closer" and (r["side"], parts[1]) in closers:
+                continue
+        out.append(r)
+    return out
+
+
+def _describe(r: dict[str, Any], pairs: int) -> str:
+    kind = KIND_LABEL[r["kind"]]
+    if r["kind"] == "word" or r["kind"] == "bigram":
+        kind = "function " + kind
+    side, other = r["side"], OTHER[r["side"]]
+    mine, theirs = (r["n_pos"], r["n_neg"]) if side == "positive" else (r["n_neg"], r["n_pos"])
+    only_mine, only_theirs = (r["b"], r["c"]) if side == "positive" else (r["c"], r["b"])
+    return (f'{kind} "{r["feature"]}" marks the {side} side: in {mine} {side} vs {theirs} {other} texts '
+            f"({r['share']:.0%} {side}); only one side has it in {only_mine} pairs ({side}) vs {only_theirs} "
+            f"({other}), sign test p={fmt_p(r['p'])}, q={fmt_p(r['q'])}")
+
+
+def _leak_evidence(view: FolderView, r: dict[str, Any], k: int = 5) -> list[Evidence]:
+    """Texts on the leak's side that have the feature while their partner does not."""
+    key = f"{r['kind']}\t{r['feature']}"
+    sets = leak_table(view)["sets"]
+    mine, theirs = sets[r["side"]], sets[OTHER[r["side"]]]
+    cands = [i for i in range(view.n) if key in mine[i] and key not in theirs[i]]
+    return [view.side(r["side"])[i].evidence() for i in view.pick(cands, k=k)]
+
+
+@register
+class VocabularyClustering(Audit):
+    """What it does
+    Counts the texts of each side that contain each content lemma (nouns, verbs, adjectives, adverbs,
+    names; not declared trait words). A lemma in more than `max_share` of one side's texts (at least
+    `min_count` texts) is reported. It is a warning when the lemma also leans to that side: the
+    net excess of pairs where only that side has it, (b - c) / pairs, is at least `min_excess`, and
+    the other side uses it at most `max_other_ratio` times as often; a difference-of-means vector
+    picks such a word up. Lemmas repeated equally on both sides (shared context)
+    cancel in the difference and are reported as info; declared trait words are info too.
+
+    Why it matters
+    The seed's "same word > 10%" rule: a vector built from texts that keep saying "genuinely" learns
+    "genuinely" along with the trait, and fires on it anywhere.
+
+    Example
+    "genuinely" in 18 of 60 positives and 2 negatives: warning with the lines and synonyms
+    ("truly", "sincerely", "really").
+
+    How to fix
+    Rewrite some of the texts with synonyms or different phrasings; if the word is the trait's
+    signal, declare it in `[trait.words]`.
+    """
+
+    code = "TL102"
+    name = "vocabulary_clustering"
+    summary = "No content word (other than declared trait words) recurs in more than 10% of one side."
+    rationale = "A recurring word becomes part of the vector."
+    fix = "Use synonyms or rephrase; declare genuine trait words in trait.toml [trait.words]."
+    severity = Severity.WARNING
+    params = {"max_share": 0.10, "min_count": 3, "min_excess": 0.05, "max_other_ratio": 0.5}
+    requires = frozenset({"pairs"})
+
+    def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
+        view = folder_view(ctx)
+        sets = lemma_sets(view)
+        count = {s: Counter(l for st in sets[s] for l in st) for s in SIDES}
+        declared = {s: Counter(e for tv in view.side(s) for e in tv.found) for s in SIDES}
+        n = view.n
+        rows = []
+        for s in SIDES:
+            o = OTHER[s]
+            for lemma, k in count[s].items():
+                share = k / n
+                if k < params["min_count"] or share <= params["max_share"]:
+                    continue
+                only_mine = sum(1 for a, b in zip(sets[s], sets[o]) if lemma in a and lemma not in b)
+                only_theirs = sum(1 for a, b in zip(sets[s], sets[o]) if lemma not in a and lemma in b)
+                excess = (only_mine - only_theirs) / n
+                other = count[o][lemma] / n
+                rows.append({"lemma": lemma, "side": s, "count": k, "share": clean(share),
+                             "other_share": clean(other), "excess": clean(excess),
+                             "leaning": excess >= params["min_excess"] and other <= params["max_other_ratio"] * share})
+        rows.sort(key=lambda r: (not r["leaning"], -r["share"], r["side"], r["lemma"]))
+        info_declared = [{"entry": e, "side": s, "count": k, "share": clean(k / n)}
+                         for s in SIDES for e, k in sorted(declared[s].items()) if k / n > params["max_share"]]
+        return {"pairs": n, "lemmas": rows, "declared": info_declared}
+
+    def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
+        view = folder_view(ctx)
+        out: list[Finding] = []
+        thr = {"max_share": params["max_share"], "min_excess": params["min_excess"]}
+        for s in SIDES:
+            rows = [r for r in metrics["lemmas"] if r["side"] == s and r["leaning"]]
+            if not rows:
+                continue
+            listed = ", ".join(f'"{r["lemma"]}" {r["share"]:.0%} (other side {r["other_share"]:.0%})' for r in rows[:12])
+            more = f" and {len(rows) - 12} more" if len(rows) > 12 else ""
+            syn = [f'{r["lemma"]} -> {", ".join(SYNONYMS[r["lemma"]][:3])}' for r in rows if r["lemma"] in SYNONYMS][:4]
+            hint = ("Vary the wording with synonyms" + (f" ({'; '.join(syn)})" if syn else "")
+                    + ", or declare genuine trait words in trait.toml [trait.words].")
+            ev = [e for r in rows[:5] for e in _lemma_evidence(view, r, 1)]
+            out.append(self.finding(Severity.WARNING, f"{len(rows)} content word(s) recur in more than "
+                                    f"{params['max_share']:.0%} of {s} texts and lean {s}: {listed}{more}",
+                                    {"side": s, "lemmas": rows, "pairs": metrics["pairs"]}, thr, ev, hint=hint))
+        shared = [r for r in metrics["lemmas"] if not r["leaning"]]
+        if shared:
+            names = sorted({r["lemma"] for r in shared})
+            out.append(self.finding(Severity.INFO, f"{len(names)} content word(s) recur in more than "
+                                    f"{params['max_share']:.0%} of texts on both sides alike (cancels in the "
+                                    f"difference, but narrows diversity): " + ", ".join(names[:15]),
+                                    {"lemmas": shared}, thr, [], hint="Optional: vary the shared context too."))
+        if metrics["declared"]:
+            listed = ", ".join(f'"{r["entry"]}" {r["share"]:.0%} of {r["side"]}' for r in metrics["declared"][:12])
+            out.append(self.finding(Severity.INFO, f"declared trait words recur as intended: {listed}",
+                                    {"declared": metrics["declared"]}, thr, [],
+                                    hint="Nothing to do; using several synonyms still makes a more general vector."))
+        return out
+
+
+def _content_lemmas(tv: TextView) -> set[str]:
+    out = set()
+    for low, lem, pos, trait in zip(tv.lower, tv.lemmas, tv.pos, tv.trait):
+        if trait or pos not in CONTENT_POS or low in FUNCTION_WORDS or lem in FUNCTION_WORDS:
+            continue
+        if len(lem) < 2 or not any(ch.isalpha() for ch in lem):
+            continue
+        out.add(lem)
+    return out
+
+
+def lemma_sets(view: FolderView) -> dict[str, list[set[str]]]:
+    """Content lemmas of every text, per side (cached on the view)."""
+    return view.memo("lemma_sets", lambda: {s: [_content_lemmas(tv) for tv in view.side(s)] for s in SIDES})
+
+
+def _lemma_evidence(view: FolderView, r: dict[str, Any], k: int) -> list[Evidence]:
+    sets = lemma_sets(view)
+    mine, theirs = sets[r["side"]], sets[OTHER[r["side"]]]
+    cands = [i for i in range(view.n) if r["lemma"] in mine[i] and r["lemma"] not in theirs[i]]
+    return [view.side(r["side"])[i].evidence() for i in view.pick(cands, k=k)]
