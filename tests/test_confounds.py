@@ -240,3 +240,29 @@ def test_paired_test_small_tied_samples_match_scipy():
         if d.size == 0:
             continue
         assert abs(paired_test(x, y).p - float(st.wilcoxon(d).pvalue)) < 1e-9
+
+
+def _function_word_profile(specs):
+    """Sides that differ only by one inserted function word per pair (positive: the/that/to/with/by,
+    negative: up/off/out/so/just), placed after the first word so openers and closers stay shared."""
+    pos, neg = cd.clean(specs)
+    a, b = ["the", "that", "to", "with", "by"], ["up", "off", "out", "so", "just"]
+    def insert(text: str, word: str) -> str:
+        head, _, rest = text.partition(" ")
+        return f"{head} {word} {rest}"
+    return ([insert(t, a[i % 5]) for i, t in enumerate(pos)], [insert(t, b[i % 5]) for i, t in enumerate(neg)])
+
+
+def test_tl306_function_word_profile_is_a_confound_for_states_but_the_trait_for_styles(tmp_path):
+    specs = cd.default_specs(60)
+    pos, neg = _function_word_profile(specs)
+    state = run(cd.write_folder(tmp_path, pos, neg, cd.trait_toml(), name="state"), ["TL306"])["TL306"]
+    assert state.status == "failed", state.metrics
+    assert state.metrics["function_words"] is True
+    assert any(t["feature"].startswith("word:") for t in state.metrics["top_features"])
+
+    style_card = cd.trait_toml().replace('type = "state"', 'type = "style"')
+    style = run(cd.write_folder(tmp_path, pos, neg, style_card, name="style"), ["TL306"])["TL306"]
+    assert style.metrics["function_words"] is False
+    assert style.status == "passed", style.metrics
+    assert not any(t["feature"].startswith("word:") for t in style.metrics["top_features"])

@@ -40,17 +40,20 @@ def _first_word(tv: TextView) -> int | None:
     return None
 
 
-def text_vector(tv: TextView, with_valence: bool = True) -> dict[str, float]:
+def text_vector(tv: TextView, with_valence: bool = True, function_words: bool = True) -> dict[str, float]:
     """Non-trait features of one text (declared trait tokens are left out of every feature).
 
     Valence is included only when trait words are declared: otherwise "the text minus trait words"
     is the whole text, and for valenced traits (optimism, harm) its valence is the trait itself.
+    `function_words=False` drops the function-word bag (for register traits, where it is the trait).
     """
     f: Counter[str] = Counter()
     keep = [i for i in range(len(tv)) if not tv.trait[i]]
     for i in keep:
         w = tv.lower[i]
         if w in FUNCTION_WORDS:
+            if not function_words:
+                continue
             f[f"word:{w}"] += 1
         elif is_punct(w):
             for ch, name in _PUNCT_OF.items():
@@ -74,10 +77,10 @@ def text_vector(tv: TextView, with_valence: bool = True) -> dict[str, float]:
     return dict(f)
 
 
-def design(view: FolderView, min_count: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+def design(view: FolderView, min_count: int, function_words: bool = True) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Feature names and matrices X_pos, X_neg (rows = pairs). Openers/closers need `min_count` texts."""
     def build() -> tuple[list[str], np.ndarray, np.ndarray]:
-        vecs = {s: [text_vector(tv, bool(view.traits)) for tv in view.side(s)] for s in SIDES}
+        vecs = {s: [text_vector(tv, bool(view.traits), function_words) for tv in view.side(s)] for s in SIDES}
         df: Counter[str] = Counter(k for s in SIDES for v in vecs[s] for k in v)
         names = sorted(k for k, c in df.items() if not k.startswith(("opener:", "closer:")) or c >= min_count)
         col = {k: j for j, k in enumerate(names)}
@@ -91,7 +94,7 @@ def design(view: FolderView, min_count: int) -> tuple[list[str], np.ndarray, np.
                         m[i, j] = x
             mats.append(m)
         return names, mats[0], mats[1]
-    return view.memo(f"design:{min_count}", build)
+    return view.memo(f"design:{min_count}:{function_words}", build)
 
 
 def _one_blas_thread() -> Any:
@@ -140,6 +143,13 @@ class CrossDistribution(Audit):
     content). Fails (error) when accuracy >= `min_accuracy` and p <= `alpha`; warns from
     `warn_accuracy`. Lists the most predictive features.
 
+    For register traits (card `type` in `register_types`, default `["style"]`: formality, verbosity)
+    the function-word bag is left out: a style colours every token, and the rates of articles,
+    infinitival "to", complementiser "that" or phrasal particles ("up", "off") are how register shows
+    (Biber's register dimensions are built from exactly these), so they are the trait, not a shortcut.
+    Openers, closers, length, person, punctuation and valence are still tested, and TL101 still flags
+    any single function word that sits (almost) only on one side.
+
     Pair-level annotation axes (topic, valence...) are the same for both texts of a pair, so they
     cannot predict the side of a matched pair; the diversity audits check their balance instead.
     Passing does not prove there is no shortcut: only that these features do not give one.
@@ -164,7 +174,7 @@ class CrossDistribution(Audit):
     fix = "Rebalance the listed features across sides, or declare genuine trait words in trait.toml."
     severity = Severity.ERROR
     params = {"min_accuracy": 0.75, "warn_accuracy": 0.65, "alpha": 0.05, "permutations": 200, "folds": 5,
-              "ridge": 1.0, "min_count": 3, "min_pairs": 10}
+              "ridge": 1.0, "min_count": 3, "min_pairs": 10, "register_types": ["style"]}
     requires = frozenset({"pairs"})
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +182,9 @@ class CrossDistribution(Audit):
         n = view.n
         if n < params["min_pairs"]:
             raise SkipAudit(f"needs at least {params['min_pairs']} pairs for a cross-validated classifier ({n} here)")
-        names, xp, xn = design(view, int(params["min_count"]))
+        card_type = ((ctx.dataset.card or {}).get("trait") or {}).get("type")
+        function_words = not (isinstance(card_type, str) and card_type in params["register_types"])
+        names, xp, xn = design(view, int(params["min_count"]), function_words)
         d = xp - xn
         scale = np.sqrt((d ** 2).mean(axis=0)) if d.size else np.zeros(0)
         # A feature that differs within fewer than `min_count` pairs cannot generalise across folds.
@@ -211,7 +223,7 @@ class CrossDistribution(Audit):
         return {"pairs": n, "features": len(names), "accuracy": clean(observed), "p": clean(p, 6),
                 "chance": 0.5, "null_mean": clean(float(acc[1:].mean())) if perms else 0.5,
                 "null_95": clean(float(np.quantile(acc[1:], 0.95))) if perms else 0.5,
-                "permutations": perms, "folds": n_folds, "top_features": top, "example_pairs": [int(i) for i in wins]}
+                "permutations": perms, "folds": n_folds, "function_words": function_words, "top_features": top, "example_pairs": [int(i) for i in wins]}
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         acc, p = metrics["accuracy"], metrics["p"]
