@@ -266,3 +266,25 @@ def test_tl306_function_word_profile_is_a_confound_for_states_but_the_trait_for_
     assert style.metrics["function_words"] is False
     assert style.status == "passed", style.metrics
     assert not any(t["feature"].startswith("word:") for t in style.metrics["top_features"])
+
+
+def test_tl305_declared_boosters_are_the_signal_not_extra_intensity(tmp_path):
+    """A confidence-style set: 'definitely' vs 'possibly' is a booster vs a dampener in every pair.
+    Undeclared, TL305 warns; declared as the trait's words, the modifiers are the trait and it passes."""
+    subjects = ["The bridge", "Our budget", "The river", "Her thesis", "The vaccine", "My cousin", "The app",
+                "Their league", "The orchard", "His novel"]
+    verbs = ["will", "should", "is going to", "can", "would"]
+    ends = ["reach the target by spring and", "hold up under review because", "change the plan so that",
+            "finish early, which means", "surprise the committee when"]
+    pos, neg = [], []
+    for i in range(50):
+        head = f"{subjects[i % 10]} {verbs[i % 5]}"
+        tail = f"{ends[(i // 10) % 5]} {['we', 'they', 'she', 'he', 'I'][i % 5]} {['saw', 'heard', 'read', 'knew', 'noted'][(i // 5) % 5]}"
+        pos.append(f"{head} definitely {tail} item {i}")
+        neg.append(f"{head} possibly {tail} item {i}")
+    plain = run(cd.write_folder(tmp_path, pos, neg, '[trait]\ntype = "belief"\n', name="undeclared"), ["TL305"])["TL305"]
+    assert plain.status == "warned", plain.metrics
+    card = '[trait]\ntype = "belief"\n[trait.words]\npositive = ["definitely"]\nnegative = ["possibly"]\n'
+    declared = run(cd.write_folder(tmp_path, pos, neg, card, name="declared"), ["TL305"])["TL305"]
+    assert declared.status == "passed", declared.metrics
+    assert declared.metrics["components"]["modifiers"] == {"positive": 0.0, "negative": 0.0}

@@ -336,6 +336,11 @@ def span_intensity(tv: TextView, idx: Any, valence_weight: float) -> dict[str, f
     strongest = 0.0
     for i in idx:
         w = tv.lower[i]
+        strongest = max(strongest, abs(word_valence(w)))
+        if tv.trait[i]:
+            # A declared trait word that is also a booster/dampener or "!" ("definitely" vs "maybe"
+            # for confidence, "!" for informality) is the trait signal itself, not extra intensity.
+            continue
         boost += _modifier(tv, i, BOOSTERS)
         damp += _modifier(tv, i, DAMPENERS)
         if "!" in w:
@@ -343,7 +348,6 @@ def span_intensity(tv: TextView, idx: Any, valence_weight: float) -> dict[str, f
         word = tv.words[i]
         if len(word) >= 3 and word.isalpha() and word.isupper():
             caps += 1
-        strongest = max(strongest, abs(word_valence(w)))
     mods = boost - damp + min(excl, 3) + min(caps, 3)
     return {"score": mods + valence_weight * strongest, "modifiers": mods, "valence": strongest}
 
@@ -354,6 +358,8 @@ class IntensityMismatch(Audit):
     Compares the intensity of the words that differ within each pair (the trait signal): boosters
     ("very", "extremely") minus dampeners ("slightly", "somewhat"), exclamation marks and CAPS words
     (capped at 3 each), plus `valence_weight` x the strongest absolute VADER valence among them.
+    Declared trait words never count as modifiers (for a confidence trait "definitely" vs "maybe"
+    *is* the signal, for informality "!" is), but their valence does ("thrilled" vs "worried").
     Wilcoxon signed-rank on the per-pair difference; warning when p <= `alpha`, |rank-biserial r|
     >= `min_effect` and the mean difference is at least `min_diff` (one booster's worth). The
     valence part is down-weighted because VADER's magnitudes differ between ordinary opposite words
