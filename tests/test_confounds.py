@@ -288,3 +288,20 @@ def test_tl305_declared_boosters_are_the_signal_not_extra_intensity(tmp_path):
     declared = run(cd.write_folder(tmp_path, pos, neg, card, name="declared"), ["TL305"])["TL305"]
     assert declared.status == "passed", declared.metrics
     assert declared.metrics["components"]["modifiers"] == {"positive": 0.0, "negative": 0.0}
+
+
+def test_declared_inflected_word_does_not_exempt_a_different_word_with_its_stem():
+    words = TraitWords(["lasting", "worried"], [])
+    assert words.entry_for("last", "last") is None  # "last night" is not the declared "lasting"
+    assert words.entry_for("lasting", "lasting") == "lasting"
+    assert words.entry_for("worried", "worry") == "worried"  # the token's own surface form matches
+    assert words.entry_for("worrying", "worry") == "worried"  # an inflection of the same stem
+    assert TraitWords(["worry"], []).entry_for("worries", "worry") == "worry"
+
+
+def test_clitic_entries_match_inside_contractions():
+    tw = TraitWords([], ["n't", "'ll"])
+    words = ["I", "ca", "n't", "go", "and", "we", "'ll", "see", ",", "not", "now"]
+    m = tw.match("I can't go and we'll see, not now", words, words)
+    assert [w for w, hit in zip(words, m.mask) if hit] == ["n't", "'ll"]
+    assert m.found == {"n't", "'ll"}

@@ -172,7 +172,9 @@ class TraitMatch:
 class TraitWords:
     """Declared signal words (`[trait.words]`), matched case-insensitively against tokens and lemmas.
 
-    Single words match a token whose lower form, lemma or stem (see `stem`) equals the entry's.
+    Single words match a token whose lower form, lemma or stem (see `stem`) equals the entry's; a
+    token that is itself a bare stem ("last") matches only an entry that is one too, so declaring an
+    inflected form ("lasting", "worried") does not exempt a different word sharing its stem.
     Entries with spaces, apostrophes or punctuation ("can't", "no problem", "!") match the text's
     characters (word boundaries at word-character ends) and mark every token they overlap, so they
     work whatever the tokenizer does with them ("can't" -> "ca" + "n't").
@@ -194,7 +196,9 @@ class TraitWords:
                 if len(entry) >= 4:
                     self._by_stem.setdefault(stem(entry), entry)
             else:
-                left = r"\b" if entry[0].isalnum() else ""
+                # Clitics ("n't", "'ll") attach to the previous word: no boundary before them.
+                clitic = entry[0] in "'’" or entry in ("n't", "n’t")
+                left = r"\b" if entry[0].isalnum() and not clitic else ""
                 right = r"\b" if entry[-1].isalnum() else ""
                 body = r"\s+".join("".join("['’]" if ch in "'’" else re.escape(ch) for ch in part)
                                     for part in entry.split())
@@ -216,9 +220,15 @@ class TraitWords:
             if form and form in self._by_form:
                 return self._by_form[form]
         if self._by_stem and len(lower) >= 4:
-            hit = self._by_stem.get(stem(lower)) or (self._by_stem.get(stem(lemma)) if lemma else None)
-            if hit:
-                return hit
+            for form in (lower, lemma):
+                if not form:
+                    continue
+                root = stem(form)
+                hit = self._by_stem.get(root)
+                # A bare stem only matches a bare-stem entry: declaring "lasting" covers "lasted" but
+                # must not exempt "last" ("last night"), a different word that shares the stem.
+                if hit and (form != root or stem(hit) == hit):
+                    return hit
         return None
 
     def match(self, text: str, words: Sequence[str], lemmas: Sequence[str]) -> TraitMatch:
