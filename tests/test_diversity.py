@@ -10,7 +10,7 @@ import pytest
 from traitlint import frames, manifestation
 from traitlint.features import FeatureStore, TextFeatures
 from traitlint.finding import Severity
-from traitlint.registry import SkipAudit, get
+from traitlint.registry import get
 from traitlint.runner import Session
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "diversity"))
@@ -19,14 +19,6 @@ import gen  # noqa: E402
 CODES = ("TL201", "TL202", "TL203", "TL204", "TL205", "TL301")
 
 
-@pytest.fixture(scope="module")
-def store() -> FeatureStore:
-    s = FeatureStore(None)
-    try:
-        s.nlp()
-    except SkipAudit as exc:
-        pytest.skip(str(exc))
-    return s
 
 
 def run(store: FeatureStore, folder: Path, code: str):

@@ -7,12 +7,11 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from traitlint.features import FeatureStore
-from traitlint.registry import SkipAudit, get
+from traitlint.registry import get
 from traitlint.runner import Session
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "diversity"))
@@ -33,14 +32,6 @@ TOPIC_SENTENCES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def store() -> FeatureStore:
-    s = FeatureStore(None)
-    try:
-        s.nlp()
-    except SkipAudit as exc:
-        pytest.skip(str(exc))
-    return s
 
 
 def _run(store: FeatureStore, root: Path, pairs, code: str):

@@ -230,7 +230,7 @@ def test_tl003_same_text_on_both_sides(tmp_path):
 
 
 def test_tl003_cross_folder_duplicates(tmp_path):
-    a, b, c = copy_good(tmp_path, "a"), copy_good(tmp_path, "b"), copy_good(tmp_path, "c")
+    _, b, c = copy_good(tmp_path, "a"), copy_good(tmp_path, "b"), copy_good(tmp_path, "c")
     pos, neg = lines_pair(20)
     write_pairs(b, pos, neg)
     pos_c, neg_c = lines_pair(30)

@@ -27,7 +27,6 @@ from traitlint.finding import Finding, Severity
 from traitlint.lexicon import FUNCTION_WORDS, PUNCTUATION, is_punct
 from traitlint.registry import Audit, SkipAudit, register
 from traitlint.sentiment import lexicon_valence
-from traitlint.stats import auc
 
 _PUNCT_OF = {mark.strip(): name for name, marks in PUNCTUATION.items() for mark in marks if mark.strip()}
 _PUNCT_OF.update({"-": "—", "``": "quote", "''": "quote", ")": "("})

@@ -203,7 +203,7 @@ class LexicalLabelLeak(Audit):
 
 def _both_absent(view: FolderView, key: str, table: dict[str, Any]) -> int:
     """Pairs where neither side has the feature (from counts: n_pos + n_neg - both = present pairs)."""
-    n_pos, n_neg = table["n"]["positive"][key], table["n"]["negative"][key]
+    n_pos = table["n"]["positive"][key]
     b, c = table["disc"]["positive"][key], table["disc"]["negative"][key]
     both = n_pos - b  # pairs where the positive has it and so does the negative
     present = both + b + c

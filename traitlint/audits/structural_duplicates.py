@@ -6,7 +6,7 @@ from typing import Any
 
 from traitlint.audits.structural_text import normalize
 from traitlint.context import AuditContext, Corpus
-from traitlint.dataset import Prompt, TraitDataset
+from traitlint.dataset import Prompt
 from traitlint.finding import Evidence, Finding, Severity
 from traitlint.registry import Audit, register
 
