@@ -202,6 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("traitlint: interrupted", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `traitlint audits | head`: the reader left; not an error of ours
+        try:
+            sys.stdout = open(os.devnull, "w")  # keep the interpreter's final flush quiet
+        except OSError:
+            pass
+        return 0
     except Exception as exc:  # an internal error: one line, the traceback only on request
         if os.environ.get("TRAITLINT_DEBUG"):
             raise
