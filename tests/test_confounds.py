@@ -305,3 +305,12 @@ def test_clitic_entries_match_inside_contractions():
     m = tw.match("I can't go and we'll see, not now", words, words)
     assert [w for w, hit in zip(words, m.mask) if hit] == ["n't", "'ll"]
     assert m.found == {"n't", "'ll"}
+
+
+def test_tl101_reports_a_content_word_opener_once_as_an_error(tmp_path, specs):
+    pos, neg = cd.clean(specs)
+    p = [("Luckily, " + t) if i < int(0.85 * len(pos)) else t for i, t in enumerate(pos)]
+    res = run(cd.write_folder(tmp_path, p, neg, cd.trait_toml()), ["TL101"])["TL101"]
+    about = [f for f in res.findings if "luckily" in f.message.lower()]
+    assert [f.severity.value for f in about] == ["error"], [f.message for f in about]
+    assert "opener" in about[0].message and about[0].evidence[0].text.startswith("Luckily,")

@@ -211,12 +211,19 @@ def _both_absent(view: FolderView, key: str, table: dict[str, Any]) -> int:
 
 
 def _drop_subsumed(leaks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop 2-token features explained by a flagged 1-token feature of the same kind family and side."""
+    """Drop features explained by another flagged one: 2-token features by a flagged 1-token feature of
+    the same kind family and side, and a content word by the opener/closer error it always is."""
     flagged = {(r["side"], r["feature"]) for r in leaks if " " not in r["feature"] and r["kind"] in ("word", "opener", "closer")}
     openers = {(r["side"], r["feature"]) for r in leaks if r["kind"] == "opener" and " " not in r["feature"]}
     closers = {(r["side"], r["feature"]) for r in leaks if r["kind"] == "closer" and " " not in r["feature"]}
+    # A content word flagged as an opener/closer error is the same defect: don't list it twice
+    # (once as an error, once as a content-word warning) unless the word also occurs elsewhere.
+    edge = {(r["side"], r["feature"]): r for r in leaks if r["kind"] in ("opener", "closer") and r["severity"] == "error"}
     out = []
     for r in leaks:
+        twin = edge.get((r["side"], r["feature"])) if r["kind"] == "word" and r["severity"] == "warning" else None
+        if twin is not None and (twin["n_pos"], twin["n_neg"]) == (r["n_pos"], r["n_neg"]):
+            continue
         parts = r["feature"].split()
         if len(parts) == 2:
             if r["kind"] == "bigram" and any((r["side"], t) in flagged for t in parts):
