@@ -316,3 +316,17 @@ def test_text_features_roundtrip_keeps_frames(store):
     again = TextFeatures.from_json(json.loads(json.dumps(tf.to_json())))
     assert frames.frame_of(again) == frames.frame_of(tf)
     assert "QUOTE" in frames.frame_of(tf)
+
+
+def test_template_text_rejoins_clitics(store):
+    texts = store.parse([f"Afterwards I didn't want to tell the {w} what I'd seen, so" for w in
+                         ("nurse", "banker", "farmer", "violinist", "coach")] + ["Something else entirely happened."] * 5)
+    found = frames.shared_templates(texts, "positive", 0.2)
+    assert found and "didn't want to tell the" in found[0].text and "did n't" not in found[0].text
+
+
+def test_tl204_inferred_error_says_how_it_was_inferred(store, tmp_path):
+    folder = gen.write_folder(tmp_path / "act", _quoted_pairs(20), '[trait]\ntype = "action"\n')
+    f = run(store, folder, "TL204").findings[0]
+    assert "inferred" in f.message and "traitlint explain TL204" in f.message
+    assert "quoted_speech - half of those words" in get("TL204").doc()

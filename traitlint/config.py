@@ -55,10 +55,19 @@ class Config:
         return out
 
     def params_for(self, audit: type[registry.Audit]) -> dict[str, Any]:
-        """Defaults overlaid with configured values (by code or by name)."""
+        """Defaults overlaid with configured values (by code or by name).
+
+        For every code in `audit.reads_params_of`, that audit's resolved parameters are added
+        under the code, so two audits that must agree (TL203 and TL205 on divergence) read one
+        configuration.
+        """
         merged = dict(audit.params)
         for key in (audit.code, audit.name):
             merged.update(self.params.get(key, {}))
+        for code in audit.reads_params_of:
+            other = registry.get(code)
+            if other is not None and other is not audit:
+                merged[code] = self.params_for(other)
         return merged
 
     def trait_ignore(self, audit: type[registry.Audit], trait_path: str) -> str | None:

@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
+from traitlint import language
 from traitlint.features import TextFeatures
 
 #: dependency label -> coarse role in a skeleton (labels not listed are dropped).
@@ -157,7 +158,13 @@ class Template:
 
     @property
     def text(self) -> str:
-        return " ".join(self.words)
+        """The words as a reader wrote them: clitics rejoin their word ("did n't" -> "didn't")."""
+        out = ""
+        for w in self.words:
+            if out and not w.startswith(("'", "’", "n't", "n’t")):
+                out += " "
+            out += w
+        return out
 
 
 def _word_seq(tf: TextFeatures) -> tuple[list[str], list[bool]]:
@@ -295,23 +302,10 @@ def divergence(a: Sequence[str], b: Sequence[str], late_from: float = 0.6, early
     return Divergence(kind, p, s, shorter, longer)
 
 
-def english_share(texts: Sequence[TextFeatures], min_stop_share: float = 0.2) -> float:
-    """Share of texts that look English: at least `min_stop_share` of their words are English stop words.
+def english_share(texts: Sequence[TextFeatures]) -> float:
+    """Share of texts that look English (per-text function-word check, see `traitlint.language`).
 
     Frames and topics come from an English parser; on French or Chinese text its parse (and so
     every frame) is noise, and the audits that read it skip instead of reporting nonsense.
     """
-    if not texts:
-        return 0.0
-    ok = 0
-    for tf in texts:
-        alpha = stops = ascii_words = 0
-        for w, stop in zip(tf.words, tf.is_stop):
-            if w.isascii():
-                ascii_words += 1
-            if w.isalpha():
-                alpha += 1
-                stops += stop
-        if alpha and stops >= min_stop_share * alpha and ascii_words * 2 >= len(tf.words):
-            ok += 1
-    return ok / len(texts)
+    return language.english_share(texts)

@@ -47,6 +47,10 @@ class Audit:
     #: True when results depend on other folders of the run (cross-folder duplicates): the result
     #: cache then keys on the whole corpus.
     corpus_level: ClassVar[bool] = False
+    #: Codes of other audits whose *configured* parameters this audit also reads (TL205 classifies
+    #: divergence exactly as TL203 is configured to). `Config.params_for` passes each one as
+    #: ``params[code]``, so the result cache keys on them too.
+    reads_params_of: ClassVar[tuple[str, ...]] = ()
 
     def compute(self, ctx: "AuditContext", params: dict[str, Any]) -> dict[str, Any]:
         """Measure the folder. Returns JSON-serialisable metrics; no thresholds applied here."""

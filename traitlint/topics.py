@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from traitlint import language
 from traitlint.features import TextFeatures
 
 #: Nouns too generic to define a topic.
@@ -87,12 +88,19 @@ class TopicModel:
 
 
 def content_nouns(tf: TextFeatures, exclude: frozenset[str] = frozenset()) -> list[str]:
-    """Lower-cased lemmas of the nouns and proper nouns of one text (3+ letters, not generic)."""
+    """Lower-cased lemmas of the nouns and proper nouns of one text (3+ letters, not generic).
+
+    Function words of any language are never nouns of a topic: the English tagger labels a stray
+    "que" or "para" PROPN, so words in `language.FOREIGN_FUNCTION_WORDS` (and words in a non-Latin
+    script, which an English parse cannot read) are dropped like English stop words. Callers
+    should also leave out whole texts that are not English (`language.is_english`).
+    """
     out = []
     for lemma, pos, stop in zip(tf.lemmas, tf.pos, tf.is_stop):
         if pos in ("NOUN", "PROPN") and not stop and len(lemma) >= 3 and lemma.isalpha():
             lemma = lemma.lower()
-            if lemma not in GENERIC_NOUNS and lemma not in exclude:
+            if (lemma not in GENERIC_NOUNS and lemma not in exclude and not language.is_function_word(lemma)
+                    and language.is_latin(lemma)):
                 out.append(lemma)
     return out
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from traitlint import frames, manifestation, topics
-from traitlint.audits.diversity_util import (BEHAVIOURAL_TYPES, SIDES, annotated_axes, card_type, english_share, evidence,
-                                             label_table, pct, plan_of, require_english, share_tolerance,
-                                             side_values)
+from traitlint import language, manifestation, topics
+from traitlint.audits.diversity_util import (BEHAVIOURAL_TYPES, SIDES, annotated_axes, annotation_problems, card_type,
+                                             english_share, evidence, label_table, pct, plan_line, plan_of,
+                                             require_english, share_tolerance, side_values)
 from traitlint.context import AuditContext
 from traitlint.finding import Evidence, Finding, Severity
 from traitlint.registry import Audit, SkipAudit, register
@@ -23,6 +23,16 @@ class ManifestationCoverage(Audit):
     behavioural traits (trait.toml `type = "action"` or `"want"`, or a `[plan] manifestation`
     axis) it fails when one type holds more than `max_share` of the pairs and warns when a planned
     type holds less than `min_share` (or its planned share, if smaller) or is missing.
+
+    The guess reads the positive text from the first word where it differs from its negative
+    (the part carrying the trait); the first rule that fires wins:
+    1. document - the text opens like one (header, "Dear", "Subject:", a list item, a line
+       break) or a writing verb (write, email, post...) takes a document noun (email, report...);
+    2. quoted_speech - half of those words, or at least three, are inside quotation marks;
+    3. reported_speech - a speech verb (say, tell, admit, assure...) there or governing it;
+    4. internal_state - a cognition/emotion verb (think, feel, hope) or adjective (afraid, sure);
+    5. action - any other verb; 6. other - no verb to judge by.
+    Label `manifestation` in annotations.jsonl to replace the guess with your own types.
 
     Without a trait card the audit cannot know whether the trait is behavioural and the guess is
     a heuristic, so it only reports the inferred distribution as info. For declared non-behavioural
@@ -90,7 +100,9 @@ class ManifestationCoverage(Audit):
         out = []
         top, share = next(iter(dist.items()), (None, 0.0))
         if top is not None and share > params["max_share"]:
-            out.append(self.finding(Severity.ERROR, f"{top} in {pct(share)} of pairs ({metrics['source']}; limit "
+            how = ("annotations" if metrics["source"] == "annotations" else
+                   "inferred from the words after each pair diverges; rules: `traitlint explain TL204`")
+            out.append(self.finding(Severity.ERROR, f"{top} in {pct(share)} of pairs ({how}; limit "
                                     f"{pct(params['max_share'])}); distribution: {shown}",
                                     {"type": top, "share": share, "distribution": dist}, params["max_share"],
                                     evidence(ds, metrics["examples"].get(top, []))))
@@ -99,7 +111,7 @@ class ManifestationCoverage(Audit):
             out.append(self.finding(Severity.INFO, f"planned manifestation types {', '.join(sorted(planned))} cannot "
                                     "be inferred from text; label them in annotations.jsonl to check coverage",
                                     {"planned": planned, "inferred": dist}, None,
-                                    [Evidence("trait.toml", _line(ds, "manifestation"), "")]))
+                                    [_toml_evidence(ds, plan_line(ds, "manifestation"))]))
             return out
         for value, target in sorted(planned.items()):
             floor = min(params["min_share"], target)
@@ -109,7 +121,7 @@ class ManifestationCoverage(Audit):
                 out.append(self.finding(Severity.WARNING, f"planned manifestation {value!r} is {what} (target "
                                         f"{pct(target)}, minimum {pct(floor)})",
                                         {"type": value, "share": got, "target": target}, floor,
-                                        [Evidence("trait.toml", _line(ds, "manifestation"), "")]))
+                                        [_toml_evidence(ds, plan_line(ds, "manifestation"))]))
         if metrics["unlabelled"] and metrics["source"] == "annotations":
             out.append(self.finding(Severity.WARNING, f"{metrics['unlabelled']} pairs have no manifestation label",
                                     {"unlabelled": metrics["unlabelled"]}, 0, [Evidence("annotations.jsonl", None, "")],
@@ -117,9 +129,15 @@ class ManifestationCoverage(Audit):
         return out
 
 
-def _line(ds: Any, needle: str) -> int | None:
+def _toml_evidence(ds: Any, line: int | None) -> Evidence:
+    """Evidence pointing at a trait.toml line, with the line's text."""
     tf = ds.raw.get("trait.toml")
-    return tf.find(needle) if tf else None
+    return Evidence("trait.toml", line, tf.line(line).strip()[:160] if tf and line else "")
+
+
+def _jsonl_evidence(ds: Any, line: int) -> Evidence:
+    tf = ds.raw.get("annotations.jsonl")
+    return Evidence("annotations.jsonl", line, tf.line(line)[:160] if tf else "")
 
 
 @register
@@ -175,8 +193,13 @@ class TopicImbalance(Audit):
         require_english(english_share(ctx))
         words = ds.trait_words
         exclude = frozenset(w for side in SIDES for w in words[side])
-        pos_docs = [topics.content_nouns(tf, exclude) for tf in ff.positive]
-        neg_docs = [topics.content_nouns(tf, exclude) for tf in ff.negative]
+        # Texts that are not English (one side of a language trait, a stray French line) are left
+        # out: an English tagger reads their function words as nouns ("que, con, para").
+        pos_en = [language.is_english(tf) for tf in ff.positive]
+        neg_en = [language.is_english(tf) for tf in ff.negative]
+        pos_docs = [topics.content_nouns(tf, exclude) if ok else [] for tf, ok in zip(ff.positive, pos_en)]
+        neg_docs = [topics.content_nouns(tf, exclude) if ok else [] for tf, ok in zip(ff.negative, neg_en)]
+        both_en = [a and b for a, b in zip(pos_en, neg_en)]
         # Fitted on the texts of both sides (2n documents): a pair's topics are those of either side,
         # and words that only one side uses stay visible to the class cross-tabulation.
         model = topics.fit(pos_docs + neg_docs, k=topics.choose_k(n))
@@ -200,16 +223,20 @@ class TopicImbalance(Audit):
         rows.sort(key=lambda r: (-r["share"], r["topic"]))
         # Topic by class, paired: for each topic, pairs where only the positive side is on it (b) vs
         # only the negative side (c); an exact sign test per topic, Benjamini-Hochberg over topics.
+        # Only pairs with both sides in English count: a side left out has no topics, which says
+        # nothing about its topic.
+        compared = [(i, x, y) for i, (x, y, ok) in enumerate(zip(pos_m, neg_m, both_en)) if ok]
         tests = []
         for t in range(model.k):
-            b = sum(1 for x, y in zip(pos_m, neg_m) if t in x and t not in y)
-            c = sum(1 for x, y in zip(pos_m, neg_m) if t in y and t not in x)
+            b = sum(1 for _, x, y in compared if t in x and t not in y)
+            c = sum(1 for _, x, y in compared if t in y and t not in x)
             tests.append({"topic": t, "top_words": model.top_words_[t], "positive_only": b, "negative_only": c,
                           "p": round(sign_test(b, c).p, 6),
-                          "examples": [i for i, (x, y) in enumerate(zip(pos_m, neg_m)) if (t in x) != (t in y)][:3]})
+                          "examples": [i for i, x, y in compared if (t in x) != (t in y)][:3]})
         for test, q in zip(tests, bh_adjust([t["p"] for t in tests])):
             test["q"] = round(float(q), 6)
         return {"source": "nmf", "pairs": n, "k": model.k, "stability": model.stability_,
+                "non_english_texts": {"positive": pos_en.count(False), "negative": neg_en.count(False)},
                 "unassigned": round(sum(1 for m in pair_m if not m) / n, 4), "topics": rows,
                 "same_topics_within_pair": round(sum(1 for x, y in zip(pos_m, neg_m) if x == y) / n, 4),
                 "by_class": tests, "trait_type": card_type(ds)}
@@ -264,7 +291,8 @@ class PlanCoverage(Audit):
     Checks annotations.jsonl against the `[plan]` of trait.toml (seed, Phase 3: axis -> value ->
     target share). For every planned axis: each planned value is present, and its share is within
     `abs_tol` (or two binomial standard errors) of its target; unplanned values are listed. A
-    `divergence` axis missing from the annotations is computed from the text (as in TL203). For
+    `divergence` axis missing from the annotations is computed from the text by TL203's rules,
+    with TL203's configured parameters (`late_from`, `early_before`, `reconverge`). For
     every annotated axis (planned or not), a contingency test of value by class (Benjamini-Hochberg
     over axes) fails when the axis predicts the label. Pair-level labels (one value per pair) cannot
     predict the label by construction; label the sides separately with
@@ -291,6 +319,7 @@ class PlanCoverage(Audit):
     severity = Severity.WARNING
     params = {"abs_tol": 0.05, "alpha": 0.01}
     requires = frozenset({"pairs"})
+    reads_params_of = ("TL203",)  # unlabelled divergence is classified as TL203 is configured
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
         ds = ctx.dataset
@@ -303,7 +332,7 @@ class PlanCoverage(Audit):
             values = side_values(ds, axis)
             source = "annotations"
             if (values is None or all(p is None for p, _ in values)) and axis == "divergence":
-                values = [(k, k) for k in _computed_divergence(ds)]
+                values = [(k, k) for k in _computed_divergence(ds, params)]
                 source = "computed"
             if values is None or all(p is None for p, _ in values):
                 axes[axis] = {"source": "none"}
@@ -331,29 +360,39 @@ class PlanCoverage(Audit):
                           "p": 1.0 if shared else round(chi2_contingency_p(table), 6)})
         for t, q in zip(tests, bh_adjust([t["p"] for t in tests])):
             t["q"] = round(float(q), 6)
-        return {"pairs": n, "plan_problems": problems, "axes": axes, "label_tests": tests,
+        return {"pairs": n, "plan_problems": [{"axis": p.axis, "message": p.message} for p in problems],
+                "annotation_problems": annotation_problems(ds), "axes": axes, "label_tests": tests,
                 "annotations": ds.annotations is not None}
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         ds = ctx.dataset
-        toml = lambda needle: [Evidence("trait.toml", _line(ds, needle), "")]  # noqa: E731
-        out = [self.finding(Severity.WARNING, problem, {}, None, toml("plan"), "Fix the [plan] table in trait.toml.")
+        toml = lambda axis=None, value=None: [_toml_evidence(ds, plan_line(ds, axis, value))]  # noqa: E731
+        out = [self.finding(Severity.WARNING, f"trait.toml: {problem['message']}", {"axis": problem["axis"]}, None,
+                            toml(problem["axis"]), "Fix the [plan] table in trait.toml: axis = { value = share, ... }, "
+                            "shares in [0, 1] summing to 1 (or a list of values for equal shares).")
                for problem in metrics["plan_problems"]]
+        for problem in metrics.get("annotation_problems", []):
+            lines = ", ".join(map(str, problem["lines"])) + (", ..." if problem["count"] > len(problem["lines"]) else "")
+            out.append(self.finding(
+                Severity.WARNING, f"annotations.jsonl: {problem['axis']} is {problem['problem']} on {problem['count']} "
+                f"line(s) ({lines}); those pairs count as unlabelled", {k: v for k, v in problem.items() if k != "lines"},
+                None, [_jsonl_evidence(ds, n) for n in problem["lines"]],
+                'Write each label as a string, or as {"positive": "...", "negative": "..."} when the sides differ.'))
         unchecked = [a for a, info in metrics["axes"].items() if info["source"] == "none"]
         if unchecked:
             why = "there is no annotations.jsonl" if not metrics["annotations"] else "annotations.jsonl has no labels for them"
             out.append(self.finding(Severity.INFO, f"planned axes {', '.join(unchecked)} not checked: {why}",
-                                    {"axes": unchecked}, None, toml("plan"),
+                                    {"axes": unchecked}, None, toml(unchecked[0]),
                                     "Label each pair's axes in annotations.jsonl, one JSON object per pair."))
         for axis, info in metrics["axes"].items():
             if info["source"] == "none":
                 continue
-            src = " (computed from the text)" if info["source"] == "computed" else ""
+            src = " (computed from the text by TL203's rules; see `traitlint explain TL203`)" if info["source"] == "computed" else ""
             for row in info["coverage"]:
                 value, share, target, tol = row["value"], row["share"], row["target"], row["tolerance"]
                 if row["count"] == 0 and target > 0:
                     out.append(self.finding(Severity.WARNING, f"{axis}={value} is planned at {pct(target)} but no pair "
-                                            f"has it{src}", {"axis": axis, **_strip(row)}, target, toml(value)))
+                                            f"has it{src}", {"axis": axis, **_strip(row)}, target, toml(axis, value)))
                 elif share > target + tol:
                     out.append(self.finding(Severity.WARNING, f"{axis}={value}: {pct(share)} of pairs, planned "
                                             f"{pct(target)}{src}", {"axis": axis, **_strip(row)}, round(target + tol, 4),
@@ -384,9 +423,12 @@ def _strip(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k != "examples"}
 
 
-def _computed_divergence(ds: Any) -> list[str | None]:
-    out: list[str | None] = []
-    for pair in ds.pairs:
-        kind = frames.divergence(frames.words_of(pair.positive.text), frames.words_of(pair.negative.text)).kind
-        out.append(None if kind == "same" else kind)
-    return out
+def _computed_divergence(ds: Any, params: dict[str, Any]) -> list[str | None]:
+    """Per pair, its divergence kind under TL203's configured parameters (None for identical texts).
+
+    `params["TL203"]` is filled by `Config.params_for`; a direct call without it uses TL203's defaults.
+    """
+    from traitlint.audits.diversity import DivergenceSpectrum, divergences
+
+    tl203 = {**DivergenceSpectrum.params, **(params.get("TL203") or {})}
+    return [None if d.kind == "same" else d.kind for d in divergences(ds, tl203)]

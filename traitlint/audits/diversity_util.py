@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from traitlint.context import AuditContext
@@ -35,34 +36,114 @@ def card_type(ds: TraitDataset) -> str | None:
     return t.strip().lower() if isinstance(t, str) else None
 
 
-def plan_of(ds: TraitDataset) -> tuple[dict[str, dict[str, float]], list[str]]:
+@dataclass(frozen=True)
+class PlanProblem:
+    """Something wrong in the `[plan]` table: the axis key as written (None for the table itself) and why."""
+
+    axis: str | None
+    message: str
+
+
+def plan_of(ds: TraitDataset) -> tuple[dict[str, dict[str, float]], list[PlanProblem]]:
     """The [plan] table as axis -> {normalised value: target share}, plus problems found reading it."""
     raw = (ds.card or {}).get("plan")
-    problems: list[str] = []
+    problems: list[PlanProblem] = []
     if raw is None:
         return {}, problems
     if not isinstance(raw, dict):
-        return {}, ["[plan] must be a table of axis = { value = share, ... }"]
+        return {}, [PlanProblem(None, f"[plan] must be a table of axis = {{ value = share, ... }}, got {_kind(raw)}")]
     out: dict[str, dict[str, float]] = {}
     for axis, values in raw.items():
         if isinstance(values, list) and all(isinstance(v, str) for v in values) and values:
             out[norm(axis)] = {norm(v): 1.0 / len(values) for v in values}  # a list means equal shares
             continue
         if not isinstance(values, dict) or not values:
-            problems.append(f"[plan] {axis} must map values to target shares, e.g. {{ a = 0.5, b = 0.5 }}")
+            problems.append(PlanProblem(axis, f"[plan] {axis} must map values to target shares, e.g. "
+                                              f"{axis} = {{ a = 0.5, b = 0.5 }}, got {_kind(values)}"))
             continue
         shares: dict[str, float] = {}
         for value, share in values.items():
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1 or math.isnan(share):
-                problems.append(f"[plan] {axis}.{value}: target share must be a number in [0, 1], got {share!r}")
+                problems.append(PlanProblem(axis, f"[plan] {axis}.{value}: target share must be a number in [0, 1], "
+                                                  f"got {share!r}"))
                 continue
             shares[norm(value)] = float(share)
         total = sum(shares.values())
         if shares and not 0.9 <= total <= 1.1:
-            problems.append(f"[plan] {axis}: target shares sum to {total:.2f}, not 1")
+            problems.append(PlanProblem(axis, f"[plan] {axis}: target shares sum to {total:.2f}, not 1"))
         if shares:
             out[norm(axis)] = shares
     return out, problems
+
+
+def _kind(value: Any) -> str:
+    """A short description of a TOML value for messages: `a string ("health")`, `an empty table`..."""
+    if isinstance(value, dict):
+        return "an empty table" if not value else "a table"
+    if isinstance(value, list):
+        return "an empty list" if not value else f"a list {value!r}"[:80]
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"[:80]
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+_TOML_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=""")
+
+
+def _toml_parts(dotted: str) -> list[str]:
+    return [norm(part.strip().strip("\"'")) for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)]
+
+
+def plan_line(ds: TraitDataset, axis: str | None = None, value: str | None = None) -> int | None:
+    """1-based line in trait.toml of `[plan]`, of `axis` inside it, or of `value` under that axis.
+
+    Why not a plain text search: the axis name usually appears earlier in the card too (`is = "...
+    topic ..."`), and a finding must point at the plan line an author has to edit. Handles
+    `axis = {...}` in `[plan]`, dotted keys (`topic.health = 0.2`) and `[plan.axis]` sub-tables;
+    falls back to the nearest enclosing line found (the axis, then `[plan]`), or None.
+    """
+    tf = ds.raw.get("trait.toml")
+    if tf is None:
+        return None
+    want_axis, want_value = (norm(axis) if axis else None), (norm(value) if value else None)
+    plan_header = axis_line = value_line = None
+    section: list[str] = []
+    for number, text in enumerate(tf.lines, 1):
+        header = _TOML_HEADER.match(text)
+        if header and not text.lstrip().startswith("[["):
+            section = _toml_parts(header.group(1))
+            if section == ["plan"] and plan_header is None:
+                plan_header = number
+            elif want_axis and section == ["plan", want_axis] and axis_line is None:
+                axis_line = number
+            continue
+        key = _TOML_KEY.match(text)
+        if not key:
+            continue
+        path = section + _toml_parts(key.group(1))
+        if path[:1] != ["plan"]:
+            continue
+        if plan_header is None:
+            plan_header = number  # `plan = ...` or `plan.topic = ...` at the top level
+        path = path[1:]
+        if not want_axis:
+            continue
+        if path[:1] == [want_axis]:
+            if axis_line is None:
+                axis_line = number
+            if want_value and value_line is None and (path[1:2] == [want_value] or _inline_has(text, want_value)):
+                value_line = number
+    return value_line or axis_line or plan_header
+
+
+def _inline_has(text: str, value: str) -> bool:
+    """True when an inline table or array on this line names `value` (as a key or a string)."""
+    tail = text.split("=", 1)[1] if "=" in text else ""
+    names = re.findall(r'([A-Za-z0-9_\-]+|"[^"]*"|\'[^\']*\')\s*(?:=|,|\]|\})', tail)
+    return any(norm(n.strip("\"'")) == value for n in names)
 
 
 def side_values(ds: TraitDataset, axis: str) -> list[tuple[str | None, str | None]] | None:
@@ -99,6 +180,39 @@ def _scalar(value: Any) -> str | None:
         return None
     text = norm(value)
     return text or None
+
+
+def annotation_problems(ds: TraitDataset) -> list[dict[str, Any]]:
+    """Per axis, the annotations.jsonl rows whose value is not a label, with 1-based line numbers.
+
+    A label is a string, number or boolean (null means "not labelled"), or an object
+    ``{"positive": label, "negative": label}``. Anything else (a list, an object with other keys,
+    a nested object) used to count silently as "no label"; the author needs to see which line.
+    """
+    bad: dict[str, dict[str, Any]] = {}
+    for number, row in enumerate(ds.annotations or [], 1):
+        for key, value in row.items():
+            why = _label_problem(value)
+            if why:
+                entry = bad.setdefault(key, {"axis": key, "count": 0, "lines": [], "problem": why})
+                entry["count"] += 1
+                if len(entry["lines"]) < 5:
+                    entry["lines"].append(number)
+    return [bad[k] for k in sorted(bad)]
+
+
+def _label_problem(value: Any) -> str | None:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return None
+    if isinstance(value, dict):
+        extra = sorted(set(value) - set(SIDES))
+        if extra or not value:
+            return (f"an object with keys {', '.join(map(repr, sorted(value)))}" if value else "an empty object")
+        for side, v in value.items():
+            if not (v is None or isinstance(v, (str, int, float, bool))):
+                return f"a {type(v).__name__} as its {side} label"
+        return None
+    return f"a {'list' if isinstance(value, list) else type(value).__name__}"
 
 
 def annotated_axes(ds: TraitDataset) -> list[str]:
