@@ -100,3 +100,17 @@ def test_corrupt_result_entry_is_recomputed(tmp_path):
         entry.write_text("{")
     r = session(tmp_path / "c").run_audit(Counting, a)
     assert Counting.calls == 2 and r.status == "failed"
+
+
+def test_editing_a_shared_helper_module_invalidates_results(monkeypatch, tmp_path):
+    """Audits share helpers (frames, lexicon, stats): a change there must not serve stale results."""
+    from traitlint import result_cache
+
+    a = folder(tmp_path / "data" / "a", ["bad"])
+    Counting.calls = 0
+    session(tmp_path / "c").run_audit(Counting, a)
+    result_cache._source_digest.cache_clear()
+    monkeypatch.setattr(result_cache, "_package_digest", lambda: "a helper module changed")
+    session(tmp_path / "c").run_audit(Counting, a)
+    result_cache._source_digest.cache_clear()
+    assert Counting.calls == 2

@@ -2,7 +2,7 @@
 
 Why beside the feature cache: the statistics (permutation tests, NMF topics) cost as much as a
 warm feature load, so a warm run must skip them too. A result is keyed by everything it depends
-on: the folder's content, the audit's code and the source of its module, its parameters, the
+on: the folder's content, the audit's code, traitlint's sources and the audit's module, its parameters, the
 traitlint version, the spaCy pipeline, and for corpus-level audits the content of every folder
 in the run. Entries are JSON (never pickle) written atomically; a corrupt entry is recomputed.
 """
@@ -35,14 +35,29 @@ def folder_fingerprint(ds: TraitDataset) -> str:
 
 
 @lru_cache(maxsize=None)
+def _package_digest() -> str:
+    """Hash of every module of traitlint itself: audits share helpers (frames, lexicon, stats), so
+    editing any of them must invalidate cached results, not only editing the audit's own module."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        try:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\x00" + path.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
 def _source_digest(audit_cls: type) -> str:
-    """Hash of the module defining an audit: editing an audit invalidates its cached results."""
+    """Hash of the code an audit runs: traitlint's own sources plus the module defining the audit
+    (a third-party audit lives outside the package)."""
     try:
         path = inspect.getsourcefile(audit_cls)
         data = Path(path).read_bytes() if path else b""
     except (OSError, TypeError):
         data = b""
-    return hashlib.sha256(data + audit_cls.__qualname__.encode()).hexdigest()[:16]
+    return hashlib.sha256(_package_digest().encode() + data + audit_cls.__qualname__.encode()).hexdigest()[:16]
 
 
 def result_key(audit_cls: type, params: dict[str, Any], folder_fp: str, pipeline: str, corpus_fp: str = "") -> str:
