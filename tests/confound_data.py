@@ -5,7 +5,9 @@ texts. Each injector adds exactly one confound from issue 3 to an otherwise clea
 """
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,10 +79,17 @@ def trait_toml(extra_positive: Sequence[str] = (), extra_negative: Sequence[str]
             f"positive = {json.dumps(pos)}\nnegative = {json.dumps(neg)}\n")
 
 
+def _scratch_dir() -> Path:
+    """A fresh temp dir, removed when the test process exits (property tests write hundreds)."""
+    path = tempfile.mkdtemp(prefix="tl-confounds-")
+    atexit.register(shutil.rmtree, path, True)
+    return Path(path)
+
+
 def write_folder(root: Path | None, positive: Sequence[str], negative: Sequence[str], card: str | None = None,
                  name: str = "trait") -> Path:
     """Write a trait folder (in a fresh temp dir when `root` is None) and return its path."""
-    base = Path(root) if root is not None else Path(tempfile.mkdtemp(prefix="tl-confounds-"))
+    base = Path(root) if root is not None else _scratch_dir()
     folder = base / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "positive.txt").write_text("\n".join(positive) + "\n", encoding="utf-8")

@@ -29,9 +29,23 @@ class PairDiff:
 
 
 def diff_tokens(positive: Sequence[str], negative: Sequence[str]) -> PairDiff:
-    """Align two token sequences (compare them lower-cased) and split shared from differing tokens."""
+    """Align two token sequences (compare them lower-cased) and split shared from differing tokens.
+
+    Symmetric by construction: difflib's alignment depends on which sequence comes first (its
+    longest-match search breaks ties by position in the first one), so the two sides are always
+    aligned in a canonical order. Swapping positive.txt and negative.txt then swaps the result
+    exactly, and no confound audit reads differently depending on which file is called positive.
+    """
     a = [t.lower() for t in positive]
     b = [t.lower() for t in negative]
+    if b < a:
+        d = _align(b, a)
+        return PairDiff(d.negative_diff, d.positive_diff, d.negative_shared, d.positive_shared)
+    return _align(a, b)
+
+
+def _align(a: list[str], b: list[str]) -> PairDiff:
+    """The shared/differing split of two lower-cased token lists (`a` first for difflib)."""
     n_a, n_b = len(a), len(b)
     pre = 0
     while pre < n_a and pre < n_b and a[pre] == b[pre]:

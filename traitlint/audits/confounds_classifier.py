@@ -181,22 +181,26 @@ class CrossDistribution(Audit):
         n = view.n
         if n < params["min_pairs"]:
             raise SkipAudit(f"needs at least {params['min_pairs']} pairs for a cross-validated classifier ({n} here)")
-        card_type = ((ctx.dataset.card or {}).get("trait") or {}).get("type")
+        trait = (ctx.dataset.card or {}).get("trait")  # `trait = 5` in a card is a TOML int, not a table
+        card_type = trait.get("type") if isinstance(trait, dict) else None
         function_words = not (isinstance(card_type, str) and card_type in params["register_types"])
         names, xp, xn = design(view, int(params["min_count"]), function_words)
-        d = xp - xn
+        # Work on the rows in canonical (content) order: every floating-point sum then runs in the
+        # same order whatever the line order, so weights, held-out scores and the rankings built on
+        # them are bit-identical under reordering (and exactly negated under a swap of the files).
+        order = np.asarray(view.order, dtype=int)
+        d = xp[order] - xn[order]
         scale = np.sqrt((d ** 2).mean(axis=0)) if d.size else np.zeros(0)
         # A feature that differs within fewer than `min_count` pairs cannot generalise across folds.
         keep = (scale > 1e-12) & ((d != 0).sum(axis=0) >= params["min_count"])
         names = [nm for nm, k in zip(names, keep) if k]
-        d = d[:, keep] / scale[keep] if keep.any() else np.zeros((n, 0))
-        rank = np.empty(n, dtype=int)
-        rank[np.asarray(view.order)] = np.arange(n)
+        raw = d[:, keep]
+        d = raw / scale[keep] if keep.any() else np.zeros((n, 0))
         n_folds = int(min(params["folds"], n))
-        folds = rank % n_folds
+        folds = np.arange(n) % n_folds
         perms = int(params["permutations"])
         rng = np.random.default_rng(view.seed)
-        flips = rng.choice(np.array([-1.0, 1.0]), size=(n, perms))[rank]  # row for pair i = canonical row
+        flips = rng.choice(np.array([-1.0, 1.0]), size=(n, perms))
         labels = np.concatenate([np.ones((n, 1)), flips], axis=1)
         if d.shape[1] == 0:
             acc = np.full(perms + 1, 0.5)
@@ -210,15 +214,15 @@ class CrossDistribution(Audit):
         if d.shape[1]:
             with _one_blas_thread():
                 w = _ridge_operator(d, float(params["ridge"]) * n) @ np.ones(n)
-            raw = xp[:, keep] - xn[:, keep]
-            for j in np.argsort(-np.abs(w), kind="stable")[:8]:
+            # Exactly collinear features get equal weights up to rounding: rank ties by name.
+            for j in sorted(range(len(names)), key=lambda j: (-round(abs(float(w[j])), 9), names[j]))[:8]:
                 if abs(w[j]) < 1e-9:
                     break
                 top.append({"feature": names[j], "weight": clean(float(w[j])),
                             "mean_diff": clean(float(raw[:, j].mean())),
                             "pairs_more_positive": int((raw[:, j] > 0).sum()),
                             "pairs_more_negative": int((raw[:, j] < 0).sum())})
-        wins = sorted((i for i in range(n) if held[i] > 1e-9), key=lambda i: (-held[i], int(rank[i])))[:3]
+        wins = [int(order[r]) for r in sorted((r for r in range(n) if held[r] > 1e-9), key=lambda r: (-held[r], r))[:3]]
         return {"pairs": n, "features": len(names), "accuracy": clean(observed), "p": clean(p, 6),
                 "chance": 0.5, "null_mean": clean(float(acc[1:].mean())) if perms else 0.5,
                 "null_95": clean(float(np.quantile(acc[1:], 0.95))) if perms else 0.5,

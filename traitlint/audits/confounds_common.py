@@ -131,11 +131,19 @@ def clean(value: float, digits: int = 4) -> float:
     return round(float(value), digits)
 
 
-def interleave_evidence(view: FolderView, pairs: list[int], sides: Iterable[str] = SIDES, k: int = 5) -> list[Evidence]:
-    """Evidence lines for `pairs`, showing the given sides of each pair in turn."""
+def interleave_evidence(view: FolderView, pairs: list[int], first: str | None = None, k: int = 5) -> list[Evidence]:
+    """Evidence lines for `pairs`: both texts of each pair in turn, at most `k` lines.
+
+    Evidence must mirror when positive.txt and negative.txt are swapped. With `first` (the side a
+    finding is about) each pair shows that side's text first, so a pair cut short by `k` keeps the
+    flagged side's text, which is the same text after a swap. Without it, only whole pairs are shown
+    (a cut pair would keep whichever file happens to be called positive).
+    """
     out: list[Evidence] = []
-    sides = tuple(sides)
+    sides = (first, OTHER[first]) if first else SIDES
     for i in pairs:
+        if first is None and len(out) + len(sides) > k:
+            break
         for s in sides:
             out.append(view.side(s)[i].evidence())
             if len(out) >= k:

@@ -7,7 +7,7 @@ from typing import Any
 from traitlint.audits.confounds_common import OTHER, SIDES, FolderView, TextView, clean, fmt_p, folder_view
 from traitlint.context import AuditContext
 from traitlint.finding import Evidence, Finding, Severity
-from traitlint.lexicon import CONTENT_POS, FUNCTION_WORDS, PUNCTUATION, SYNONYMS, is_function_word, is_punct
+from traitlint.lexicon import CONTENT_POS, FUNCTION_POS, FUNCTION_WORDS, PUNCTUATION, SYNONYMS, is_function_word, is_punct
 from traitlint.registry import Audit, register
 from traitlint.stats import bh_adjust, sign_test_pvalues
 
@@ -83,9 +83,15 @@ def leak_table(view: FolderView) -> dict[str, Any]:
                 for w, t in zip(tv.lower, tv.pos):
                     if w not in FUNCTION_WORDS:
                         pos_of[w][t] += 1
-        majority = {w: c.most_common(1)[0][0] for w, c in pos_of.items()}
+        majority = {w: _majority_tag(c) for w, c in pos_of.items()}
         return {"n": n_side, "disc": disc, "pos_of": majority, "sets": sets}
     return view.memo("leak_table", build)
+
+
+def _majority_tag(tags: Counter) -> str:
+    """A word's most frequent POS tag. Ties go to a content tag (the milder verdict: a warning, not an
+    error), then alphabetically: never to whichever tag the line order happened to count first."""
+    return min(tags.items(), key=lambda kv: (-kv[1], kv[0] in FUNCTION_POS, kv[0]))[0]
 
 
 @register

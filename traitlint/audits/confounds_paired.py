@@ -36,7 +36,9 @@ def situations(view: FolderView, matched_ratio: float) -> dict[str, Any]:
                 vals["negative"].append(compound(_join(q, range(len(q)))))
                 separable.append(True)
             elif d.shared_ratio >= matched_ratio:
-                v = compound(_join(p, d.positive_shared))
+                # The shared tokens match case-insensitively, but VADER reads CAPS as emphasis: score
+                # both sides' spelling so that which file is called positive never matters.
+                v = (compound(_join(p, d.positive_shared)) + compound(_join(q, d.negative_shared))) / 2
                 vals["positive"].append(v)
                 vals["negative"].append(v)
                 separable.append(True)
@@ -110,6 +112,7 @@ class ValenceConfound(Audit):
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         view = folder_view(ctx)
         sit = situations(view, float(params["matched_ratio"]))
+        vp, vn = sit["valence"]["positive"], sit["valence"]["negative"]
         out = []
         shares = metrics["shares"]
         share_txt = "; ".join(f"{s}: {shares[s]['good']:.0%} good / {shares[s]['bad']:.0%} bad / "
@@ -123,7 +126,6 @@ class ValenceConfound(Audit):
             caveat = "" if sev is Severity.ERROR else (
                 " (situations could not be separated from the trait words in most pairs; declare them in "
                 "trait.toml [trait.words] to measure the situation alone)")
-            vp, vn = sit["valence"]["positive"], sit["valence"]["negative"]
             sign = 1 if hi == "positive" else -1
             cands = [i for i in range(view.n) if sign * (vp[i] - vn[i]) > 0]
             pairs = view.pick(cands, score=lambda i: sign * (vp[i] - vn[i]), k=3)
@@ -132,14 +134,14 @@ class ValenceConfound(Audit):
                 f"{metrics['mean_positive']:+.2f} positive vs {metrics['mean_negative']:+.2f} negative, AUC "
                 f"{metrics['auc']:.2f}, Wilcoxon p={fmt_p(metrics['p'])}, n={metrics['pairs']}){caveat}; {share_txt}",
                 metrics, {"alpha": params["alpha"], "auc_margin": params["auc_margin"]},
-                interleave_evidence(view, pairs)))
+                interleave_evidence(view, pairs, hi)))
         if metrics["separable_pairs"] >= params["min_pairs_coverage"]:
             good, bad = metrics["good"], metrics["bad"]
             major, minor = ("bad", "good") if bad >= good else ("good", "bad")
             if max(good, bad) >= 0.5 and min(good, bad) < params["min_inversion_share"]:
-                vals = sit["valence"]["positive"]
                 sign = -1 if major == "bad" else 1
-                pairs = view.pick([i for i in range(view.n) if sit["separable"][i]], score=lambda i: sign * vals[i], k=3)
+                pairs = view.pick([i for i in range(view.n) if sit["separable"][i]],
+                                  score=lambda i: sign * (vp[i] + vn[i]), k=3)
                 out.append(self.finding(
                     Severity.WARNING, f"the trait is almost always seen with {major} situations "
                     f"({max(good, bad):.0%} {major}, {min(good, bad):.0%} {minor} of the {metrics['separable_pairs']} "
@@ -147,9 +149,18 @@ class ValenceConfound(Audit):
                     f"add {minor}-situation pairs on both sides (inversions)",
                     {k: metrics[k] for k in ("good", "bad", "shares", "pairs", "separable_pairs")},
                     {"min_inversion_share": params["min_inversion_share"]},
-                    [view.positive[i].evidence() for i in pairs],
+                    [_situation_text(view, i, sign * vp[i], sign * vn[i]).evidence() for i in pairs],
                     hint=f"Write pairs set in {minor} situations, for both sides of the trait."))
         return out
+
+
+def _situation_text(view: FolderView, i: int, score_pos: float, score_neg: float) -> TextView:
+    """The text of pair `i` that shows its situation best (higher score; on a tie the text that sorts
+    first), chosen by content so that swapping the files shows the same line."""
+    p, q = view.positive[i], view.negative[i]
+    if score_pos != score_neg:
+        return p if score_pos > score_neg else q
+    return p if p.prompt.text <= q.prompt.text else q
 
 
 def voices(view: FolderView) -> dict[str, list[dict[str, Any]]]:
@@ -168,6 +179,16 @@ def _voice(tv: TextView) -> dict[str, Any]:
     return out
 
 
+def _has_person(v: dict[str, Any], scope: str, person: int) -> bool:
+    """Text feature of TL303: narrated in `person`, or quoting `person` speech."""
+    return v["voice"] == person if scope == "narration" else v["quote"][person - 1] > 0
+
+
+def _marked(v: dict[str, Any], scope: str) -> bool:
+    """Whether the text marks person at all in `scope` (a narrating pronoun, or a quoted one)."""
+    return v["voice"] != 0 if scope == "narration" else any(v["quote"])
+
+
 @register
 class PersonConfound(Audit):
     """What it does
@@ -175,9 +196,13 @@ class PersonConfound(Audit):
     narration and for quoted speech. Per text: the narration voice (the most frequent person) and
     whether quoted speech uses each person. Each binary feature is tested with the exact sign test on
     discordant pairs, BH-corrected over the six. A feature fails when q <= `alpha`, the share of texts
-    with it differs by at least `min_diff` between the sides, and it covers at least half of one side
-    ("one side mostly first person, the other not"). Narration is an error; quoted speech a warning
-    (a quoted "I" vs "you" is sometimes part of the trait).
+    with it differs by at least `min_diff` between the sides (the net share of pairs it separates),
+    and it covers at least `min_share` of that side ("one side mostly first person, the other not"):
+    of all its texts, or of its texts that mark person at all when the person leans that way there
+    too. Texts without a personal pronoun ("The team missed the deadline") have no voice and do not
+    dilute that share: switching every "I" to "she" on one side is caught even when half the texts
+    name their subject instead. Narration is an error; quoted speech a warning (a quoted "I" vs
+    "you" is sometimes part of the trait).
 
     Why it matters
     If positives are "I ..." and negatives "She ...", the vector learns first person.
@@ -203,16 +228,18 @@ class PersonConfound(Audit):
         vo = voices(view)
         rows = []
         for scope in ("narration", "quoted"):
+            marked = {s: sum(_marked(v, scope) for v in vo[s]) for s in SIDES}
             for person in (1, 2, 3):
-                def has(v: dict[str, Any]) -> bool:
-                    return v["voice"] == person if scope == "narration" else v["quote"][person - 1] > 0
-                fp = [has(v) for v in vo["positive"]]
-                fn = [has(v) for v in vo["negative"]]
+                fp = [_has_person(v, scope, person) for v in vo["positive"]]
+                fn = [_has_person(v, scope, person) for v in vo["negative"]]
                 b = sum(1 for a, c in zip(fp, fn) if a and not c)
                 c = sum(1 for a, c in zip(fp, fn) if c and not a)
                 st = sign_test(b, c)
                 rows.append({"scope": scope, "person": person, "share_positive": clean(sum(fp) / view.n),
-                             "share_negative": clean(sum(fn) / view.n), "b": b, "c": c, "p": clean(st.p, 8)})
+                             "share_negative": clean(sum(fn) / view.n),
+                             "marked_share_positive": clean(sum(fp) / marked["positive"] if marked["positive"] else 0.0),
+                             "marked_share_negative": clean(sum(fn) / marked["negative"] if marked["negative"] else 0.0),
+                             "b": b, "c": c, "p": clean(st.p, 8)})
         for r, q in zip(rows, bh_adjust([r["p"] for r in rows])):
             r["q"] = clean(q, 8)
         return {"pairs": view.n, "features": rows}
@@ -224,24 +251,31 @@ class PersonConfound(Audit):
         ordinal = {1: "first", 2: "second", 3: "third"}
         for r in metrics["features"]:
             sp, sn = r["share_positive"], r["share_negative"]
-            if not (r["q"] <= params["alpha"] and abs(sp - sn) >= params["min_diff"] and max(sp, sn) >= params["min_share"]):
+            if not (r["q"] <= params["alpha"] and abs(sp - sn) >= params["min_diff"]):
                 continue
             side = "positive" if sp > sn else "negative"
             other = OTHER[side]
-            person = r["person"]
-            what = (f"narrated in the {ordinal[person]} person" if r["scope"] == "narration"
+            s_side = max(sp, sn)
+            m_side, m_other = r[f"marked_share_{side}"], r[f"marked_share_{other}"]
+            # "Mostly": among all texts, or among the texts that mark person at all, provided the person
+            # (not merely how often pronouns or quotes occur) is what leans to this side.
+            if not (s_side >= params["min_share"] or (m_side >= params["min_share"] and m_side > m_other)):
+                continue
+            person, scope = r["person"], r["scope"]
+            what = (f"narrated in the {ordinal[person]} person" if scope == "narration"
                     else f"quoting {ordinal[person]}-person speech")
-            def has(v: dict[str, Any]) -> bool:
-                return v["voice"] == person if r["scope"] == "narration" else v["quote"][person - 1] > 0
-            cands = [i for i in range(view.n) if has(vo[side][i]) and not has(vo[other][i])]
+            marks = "a narrating pronoun" if scope == "narration" else "quoted pronouns"
+            cands = [i for i in range(view.n) if _has_person(vo[side][i], scope, person)
+                     and not _has_person(vo[other][i], scope, person)]
             pairs = view.pick(cands, k=3)
-            sev = Severity.ERROR if r["scope"] == "narration" else Severity.WARNING
+            sev = Severity.ERROR if scope == "narration" else Severity.WARNING
             out.append(self.finding(
                 sev, f"{side} texts are mostly {what} ({max(sp, sn):.0%} vs {min(sp, sn):.0%} of {other} texts; "
-                f"discordant pairs {r['b']} positive vs {r['c']} negative, p={fmt_p(r['p'])}, q={fmt_p(r['q'])})",
+                f"{m_side:.0%} vs {m_other:.0%} of the texts with {marks}; discordant pairs {r['b']} positive vs "
+                f"{r['c']} negative, p={fmt_p(r['p'])}, q={fmt_p(r['q'])})",
                 {**r, "pairs": metrics["pairs"], "side": side},
                 {"alpha": params["alpha"], "min_diff": params["min_diff"], "min_share": params["min_share"]},
-                interleave_evidence(view, pairs, (side, other))))
+                interleave_evidence(view, pairs, side)))
         return out
 
 
@@ -312,10 +346,10 @@ class LengthConfound(Audit):
                else f"longer within {metrics['longer_' + side]} of {metrics['pairs']} pairs (rank-biserial r={metrics['rank_biserial']:+.2f})")
         return [self.finding(
             sev, f"{side} texts are longer: mean {metrics['mean_positive']:.1f} vs {metrics['mean_negative']:.1f} tokens "
-            f"(positive vs negative, {metrics['rel_diff']:+.0%}); {how}; Wilcoxon p={fmt_p(metrics['p'])}, "
+            f"(positive vs negative; the difference is {metrics['rel_diff']:+.0%} of the mean length); {how}; Wilcoxon p={fmt_p(metrics['p'])}, "
             f"d_z={metrics['dz']:+.2f}, n={metrics['pairs']}",
             metrics, {k: params[k] for k in ("alpha", "auc_margin", "error_rel_diff", "min_effect", "min_rel_diff")},
-            interleave_evidence(view, pairs))]
+            interleave_evidence(view, pairs, side))]
 
 
 def _modifier(tv: TextView, i: int, lexicon: dict[str, float]) -> float:
@@ -360,10 +394,14 @@ class IntensityMismatch(Audit):
     (capped at 3 each), plus `valence_weight` x the strongest absolute VADER valence among them.
     Declared trait words never count as modifiers (for a confidence trait "definitely" vs "maybe"
     *is* the signal, for informality "!" is), but their valence does ("thrilled" vs "worried").
-    Wilcoxon signed-rank on the per-pair difference; warning when p <= `alpha`, |rank-biserial r|
+    Wilcoxon signed-rank on the per-pair difference; warning when q <= `alpha`, |rank-biserial r|
     >= `min_effect` and the mean difference is at least `min_diff` (one booster's worth). The
     valence part is down-weighted because VADER's magnitudes differ between ordinary opposite words
-    ("hopeful" 2.3 vs "worried" 1.2) while explicit modifiers are deliberate.
+    ("hopeful" 2.3 vs "worried" 1.2) while explicit modifiers are deliberate; for the same reason the
+    modifiers alone are tested too (Wilcoxon on their per-pair difference, same `min_effect`, mean
+    difference at least `min_modifier_diff`): "extremely hopeful" vs "worried" in most pairs is a
+    mismatch even when the words' VADER valences happen to pull the other way. The two p-values are
+    Benjamini-Hochberg corrected together (q).
 
     Why it matters
     "thrilled" vs "slightly concerned" teaches the vector intensity (or arousal) along with the
@@ -383,7 +421,7 @@ class IntensityMismatch(Audit):
     rationale = "A vector trained on strong-vs-mild wording learns intensity."
     fix = "Match the strength of the wording on both sides; use boosters and '!' equally."
     severity = Severity.WARNING
-    params = {"alpha": 0.05, "min_effect": 0.5, "min_diff": 1.0, "valence_weight": 0.5}
+    params = {"alpha": 0.05, "min_effect": 0.5, "min_diff": 1.0, "min_modifier_diff": 0.5, "valence_weight": 0.5}
     requires = frozenset({"pairs"})
 
     def _scores(self, view: FolderView, params: dict[str, Any]) -> dict[str, list[dict[str, float]]]:
@@ -401,31 +439,50 @@ class IntensityMismatch(Audit):
         view = folder_view(ctx)
         sc = self._scores(view, params)
         t = paired_test([x["score"] for x in sc["positive"]], [x["score"] for x in sc["negative"]])
+        tm = paired_test([x["modifiers"] for x in sc["positive"]], [x["modifiers"] for x in sc["negative"]])
+        q, qm = bh_adjust([t.p, tm.p])
         comp = {}
         for part in ("modifiers", "valence"):
             comp[part] = {s: clean(float(np.mean([x[part] for x in sc[s]]))) for s in SIDES}
         return {"pairs": view.n, "mean_positive": clean(float(np.mean([x["score"] for x in sc["positive"]]))),
                 "mean_negative": clean(float(np.mean([x["score"] for x in sc["negative"]]))),
-                "mean_diff": clean(t.mean_diff), "p": clean(t.p, 8), "rank_biserial": clean(t.effect),
-                "dz": clean(t.dz), "components": comp}
+                "mean_diff": clean(t.mean_diff), "p": clean(t.p, 8), "q": clean(q, 8), "rank_biserial": clean(t.effect),
+                "dz": clean(t.dz), "components": comp,
+                "modifier_test": {"mean_diff": clean(tm.mean_diff), "p": clean(tm.p, 8), "q": clean(qm, 8),
+                                  "rank_biserial": clean(tm.effect)}}
+
+    def _criteria(self, metrics: dict[str, Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The tests that pass their gates: the whole intensity score, and the explicit modifiers alone."""
+        hits = []
+        mt = metrics.get("modifier_test")
+        for test, min_diff in ((metrics, params["min_diff"]), (mt, params["min_modifier_diff"])):
+            if test and (test.get("q", test["p"]) <= params["alpha"] and abs(test["rank_biserial"]) >= params["min_effect"]
+                         and abs(test["mean_diff"]) >= min_diff):
+                hits.append(test)
+        return hits
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
-        if not (metrics["p"] <= params["alpha"] and abs(metrics["rank_biserial"]) >= params["min_effect"]
-                and abs(metrics["mean_diff"]) >= params["min_diff"]):
+        hits = self._criteria(metrics, params)
+        if not hits:
             return []
         view = folder_view(ctx)
         sc = self._scores(view, params)
-        side = "positive" if metrics["mean_diff"] > 0 else "negative"
+        side = "positive" if hits[0]["mean_diff"] > 0 else "negative"
         sign = 1 if side == "positive" else -1
+        part = "score" if hits[0] is metrics else "modifiers"
 
         def gap(i: int) -> float:
-            return sign * (sc["positive"][i]["score"] - sc["negative"][i]["score"])
+            return sign * (sc["positive"][i][part] - sc["negative"][i][part])
         pairs = view.pick([i for i in range(view.n) if gap(i) > 0], score=gap, k=3)
         comp = metrics["components"]
+        mt = metrics.get("modifier_test") or {}
+        mods = (f"; modifiers alone: Wilcoxon p={fmt_p(mt['p'])}, r={mt['rank_biserial']:+.2f}"
+                if mt and any(h is mt for h in hits) else "")
         return [self.finding(
             Severity.WARNING, f"the {side} side's signal is more intense: mean intensity {metrics['mean_positive']:.2f} "
             f"vs {metrics['mean_negative']:.2f} (positive vs negative; modifiers "
             f"{comp['modifiers']['positive']:+.2f} vs {comp['modifiers']['negative']:+.2f}, strongest |valence| "
             f"{comp['valence']['positive']:.2f} vs {comp['valence']['negative']:.2f}); Wilcoxon p={fmt_p(metrics['p'])}, "
-            f"r={metrics['rank_biserial']:+.2f}, n={metrics['pairs']}",
-            metrics, {k: params[k] for k in ("alpha", "min_effect", "min_diff")}, interleave_evidence(view, pairs))]
+            f"r={metrics['rank_biserial']:+.2f}{mods}, n={metrics['pairs']}",
+            metrics, {k: params[k] for k in ("alpha", "min_effect", "min_diff", "min_modifier_diff")},
+            interleave_evidence(view, pairs, side))]
