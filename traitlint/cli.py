@@ -105,14 +105,34 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing)
     text = render(args.format, report)
     if args.output_file:
-        try:
-            Path(args.output_file).write_text(text, encoding="utf-8")
+        from traitlint.features import atomic_write_text
+
+        try:  # atomically: a CI step reading the report never sees half of it
+            atomic_write_text(Path(args.output_file), text)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(text)
+        _write_stdout(text)
     code = report.exit_code()
     return 0 if args.exit_zero and code == 1 else code
+
+
+def _write_stdout(text: str) -> None:
+    """Write a report to stdout; as UTF-8 bytes when the stream's encoding cannot hold it.
+
+    Why: a console in a legacy encoding (cp1252, ascii) cannot encode a quoted prefill in another
+    script, and a traceback is worse than bytes the terminal shows imperfectly. UTF-8 is what
+    ``--output-file`` writes, so JSON and SARIF stay valid when redirected.
+    """
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            raise
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def _defaults(params: dict[str, Any]) -> str:

@@ -92,6 +92,37 @@ class Config:
             if unknown:
                 raise ConfigError(f"[tool.traitlint.params.{key}]: unknown parameter(s) {', '.join(unknown)}; "
                                   f"known: {', '.join(sorted(audit.params)) or 'none'}")
+            for name, value in values.items():
+                wrong = _param_type_error(audit.params[name], value)
+                if wrong:
+                    raise ConfigError(f"[tool.traitlint.params.{key}] {name} = {value!r}: {wrong}")
+
+
+def _param_type_error(default: Any, value: Any) -> str | None:
+    """Why `value` cannot replace a parameter whose default is `default`, or None when it can.
+
+    Why check: a string where an audit compares numbers crashed the audit, and the crash was
+    reported as a traitlint bug instead of as the configuration mistake it is. The default's type
+    is the contract: a count takes an integer, a threshold any number, a list a list of the same kind.
+    """
+    if default is None:
+        return None
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else "must be true or false"
+    if isinstance(default, int):
+        return None if type(value) is int else "must be an integer"
+    if isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else "must be a number"
+    if isinstance(default, str):
+        return None if isinstance(value, str) else "must be a string"
+    if isinstance(default, list):
+        kinds = {type(v) for v in default}
+        ok = isinstance(value, list) and (not kinds or all(type(v) in kinds for v in value))
+        return None if ok else f"must be a list like {default!r}"
+    if isinstance(default, dict):
+        return None if isinstance(value, dict) else "must be a table"
+    return None
 
 
 def _glob_match(path: str, pattern: str) -> bool:

@@ -195,24 +195,64 @@ def is_trait_folder(path: Path) -> bool:
         return False
 
 
+#: Directory names never searched for trait folders.
+SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "venv"})
+
+
 def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Trait folders at or below `paths`, sorted, deduplicated; hidden and venv dirs skipped."""
-    found: set[Path] = set()
+    """Trait folders at or below `paths`, sorted; hidden and venv dirs skipped.
+
+    Each folder is returned once however it is reached (``a`` and ``a/b`` given together, a
+    relative and an absolute spelling, a symlink), because linting it twice would report every
+    finding twice. Symlinked directories below a given path are not entered (a link loop would
+    never end, and a link out of the tree would lint files the tree does not hold); a path given
+    explicitly is used even if it is a link.
+    """
+    found: dict[Path, Path] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             path = path.parent
         if not path.is_dir():
             continue
-        if is_trait_folder(path):
-            found.add(path)
-        for root, dirs, _files in os.walk(path, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in {"__pycache__", "node_modules", "venv"})
-            for d in dirs:
-                candidate = Path(root) / d
-                if is_trait_folder(candidate):
-                    found.add(candidate)
-    return sorted(found, key=lambda p: p.as_posix())
+        for folder in _walk_dirs(path):
+            if is_trait_folder(folder):
+                found.setdefault(_identity(folder), folder)
+    return sorted(found.values(), key=lambda p: p.as_posix())
+
+
+def _walk_dirs(top: Path) -> Iterable[Path]:
+    """`top` and every directory below it, depth first in name order, without recursion.
+
+    Why not `os.walk`: before Python 3.12 it recurses, so a tree ~1000 levels deep raises
+    RecursionError. Unreadable directories and symlinked directories are skipped.
+    """
+    stack = [top]
+    while stack:
+        current = stack.pop()
+        yield current
+        try:
+            with os.scandir(current) as entries:
+                subdirs = [e.name for e in entries if _is_plain_dir(e)]
+        except OSError:
+            continue
+        keep = sorted(d for d in subdirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        stack.extend(current / d for d in reversed(keep))
+
+
+def _is_plain_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _identity(folder: Path) -> Path:
+    """The folder's real path (what makes two spellings the same folder), or its absolute path."""
+    try:
+        return folder.resolve()
+    except (OSError, RuntimeError):
+        return folder.absolute()
 
 
 class _Reader:
@@ -462,6 +502,59 @@ def _short(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Any JSON escape of a surrogate (paired or not): without one, JSON text decodes to no surrogate.
+_ANY_SURROGATE_ESCAPE = re.compile(r"(?i)\\ud[89a-f]")
+#: A JSON \\uXXXX escape of a surrogate that is not half of a valid pair.
+_LONE_SURROGATE_ESCAPE = re.compile(r"(?i)\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})"
+                                    r"|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}")
+
+
+def _scrub(value: Any) -> tuple[Any, bool]:
+    """`value` with lone surrogates (from JSON escapes such as "\\ud800") replaced by U+FFFD.
+
+    Why: JSON accepts a lone surrogate escape, but the result is not Unicode text: a tokenizer
+    rejects it and printing or saving it as UTF-8 raises. Returns (clean value, whether any was found).
+    """
+    if isinstance(value, str):
+        return (_SURROGATE.sub("\ufffd", value), True) if _SURROGATE.search(value) else (value, False)
+    if isinstance(value, list):
+        items = [_scrub(v) for v in value]
+        return [v for v, _ in items], any(f for _, f in items)
+    if isinstance(value, dict):
+        found = False
+        out = {}
+        for k, v in value.items():
+            (k2, fk), (v2, fv) = _scrub(k), _scrub(v)
+            out[k2] = v2
+            found = found or fk or fv
+        return out, found
+    return value, False
+
+
+def _loads_scrubbed(text: str) -> tuple[Any, bool]:
+    """`json.loads` plus `_scrub`; the scrub runs only when the text has a surrogate escape at all.
+
+    Raises what `json.loads` raises, and RecursionError for data nested too deeply to walk.
+    """
+    data = json.loads(text)
+    if not _ANY_SURROGATE_ESCAPE.search(text):
+        return data, False
+    return _scrub(data)
+
+
+def _report_surrogates(reader: "_Reader", name: str, line: int | None, text: str) -> None:
+    """One TL001 error for a lone surrogate escape in a JSON string."""
+    reader.add(Severity.ERROR, "lone surrogate escape (e.g. \\ud800) in a JSON string: not a Unicode "
+               "character; read as U+FFFD", name, line, text[:160],
+               hint="Write the character itself, or a valid surrogate pair for characters beyond U+FFFF.")
+
+
+def _surrogate_line(tf: TextFile) -> int | None:
+    """1-based number of the first line holding a lone surrogate escape."""
+    return next((n for n, text in enumerate(tf.lines, 1) if _LONE_SURROGATE_ESCAPE.search(text)), None)
+
+
 def _parsed_ok(line: str) -> bool:
     try:
         obj = json.loads(line)
@@ -491,7 +584,10 @@ def _parse_jsonl_prompt(reader: _Reader, name: str, number: int, line: str) -> P
     if system is not None and not isinstance(system, str):
         reader.add(Severity.ERROR, '"system_prompt" must be a string', name, number, line[:160])
         system = None
-    return Prompt(obj["prompt"], name, number, system)
+    (text, system), bad = _scrub([obj["prompt"], system])
+    if bad:
+        _report_surrogates(reader, name, number, line)
+    return Prompt(text, name, number, system)
 
 
 def _read_json(reader: _Reader, name: str, ds: TraitDataset) -> Any:
@@ -500,7 +596,11 @@ def _read_json(reader: _Reader, name: str, ds: TraitDataset) -> Any:
         return None
     ds.raw[name] = tf
     try:
-        return json.loads("\n".join(tf.lines))
+        data, bad = _loads_scrubbed("\n".join(tf.lines))
+        if bad:
+            where = _surrogate_line(tf)
+            _report_surrogates(reader, name, where, tf.line(where) if where else "")
+        return data
     except json.JSONDecodeError as exc:
         reader.add(Severity.ERROR, f"invalid JSON: {exc.msg}", name, exc.lineno, tf.line(exc.lineno),
                    hint="Fix the syntax (a trailing comma or an unescaped quote is the usual cause).")
@@ -544,7 +644,7 @@ def _read_annotations(reader: _Reader, ds: TraitDataset) -> list[dict[str, Any]]
     ok = True
     for number, line in enumerate(tf.lines, 1):
         try:
-            obj = json.loads(line)
+            obj, bad = _loads_scrubbed(line)
         except (ValueError, RecursionError) as exc:
             msg = exc.msg if isinstance(exc, json.JSONDecodeError) else _short(exc)
             reader.add(Severity.ERROR, f"invalid JSON: {msg}", name, number, line[:160],
@@ -557,6 +657,8 @@ def _read_annotations(reader: _Reader, ds: TraitDataset) -> list[dict[str, Any]]
             ok = False
             out.append({})
             continue
+        if bad:
+            _report_surrogates(reader, name, number, line)
         out.append({str(k): v for k, v in obj.items()})
     n_pairs = len(ds.positive)
     if ds.positive_file and len(out) != n_pairs:

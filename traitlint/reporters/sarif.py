@@ -39,7 +39,20 @@ def _artifact(path: str) -> dict[str, Any]:
     if p.is_absolute():
         return {"uri": p.as_uri()}
     slash = "/" if path.endswith("/") else ""  # a directory URI keeps its trailing slash
-    return {"uri": quote(p.as_posix()) + slash, "uriBaseId": "%SRCROOT%"}
+    return {"uri": _quote_path(p.as_posix()) + slash, "uriBaseId": "%SRCROOT%"}
+
+
+def _quote_path(path: str) -> str:
+    """Percent-encode a relative path for a URI.
+
+    A file name that is not valid UTF-8 reaches Python as surrogate escapes; `surrogateescape`
+    turns them back into the name's real bytes (``notes\\udcff.txt`` -> ``notes%FF.txt``) where a
+    plain `quote` raised UnicodeEncodeError.
+    """
+    try:
+        return quote(path, errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        return quote(path, errors="backslashreplace")
 
 
 def _locations(finding: Finding, trait_path: str) -> list[dict[str, Any]]:
