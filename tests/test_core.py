@@ -182,3 +182,9 @@ def test_auc_and_contingency():
     assert stats.chi2_contingency_p([[10, 0], [0, 10]]) < 0.001
     assert stats.chi2_contingency_p([[5, 5], [5, 5]]) == 1.0
     assert stats.chi2_contingency_p([[5, 5]]) == 1.0
+
+
+def test_strict_must_be_a_boolean():
+    assert from_table({"strict": True}).strict is True
+    with pytest.raises(ConfigError, match="strict"):
+        from_table({"strict": "no"})

@@ -162,7 +162,10 @@ def from_table(table: dict[str, Any], source: Path | None = None) -> Config:
     if "select" in table:
         cfg.select = _as_list(table["select"], "select")
     cfg.ignore = _as_list(table.get("ignore"), "ignore")
-    cfg.strict = bool(table.get("strict", False))
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ConfigError(f"[tool.traitlint] strict must be true or false, not {strict!r}")
+    cfg.strict = strict
     cache = table.get("cache-dir", table.get("cache_dir"))
     if cache is not None:
         base = source.parent if source else Path.cwd()
