@@ -117,3 +117,11 @@ def test_unknown_format():
 def test_format_metric_with_a_table_of_thresholds():
     f = finding(metric={"accuracy": 0.66}, threshold={"min_accuracy": 0.75, "alpha": 0.05})
     assert format_metric(f) == "accuracy=0.66 vs threshold min_accuracy=0.75, alpha=0.05"
+
+
+def test_text_lists_info_findings_only_on_request():
+    r = report(("passed", [finding("info", message="declared words separate the sides")]))
+    quiet = render("text", r)
+    assert "declared words separate" not in quiet and "1 info" in quiet and "--show-info" in quiet
+    r.show_info = True
+    assert "declared words separate" in render("text", r)

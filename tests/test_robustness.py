@@ -339,7 +339,7 @@ def test_reports_naming_undecodable_files_print_on_a_strict_utf8_stdout(tmp_path
     (folder / "annotations.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     for fmt in ("text", "json", "github", "sarif"):
-        code, out, err = run_cli("check", "t", "--no-cache", "--select", "TL001,TL205", "--format", fmt)
+        code, out, err = run_cli("check", "t", "--no-cache", "--select", "TL001,TL205", "--format", fmt, "--show-info")
         assert code in (0, 1), err
         assert "notes\\udcff.txt" in out
         if fmt in ("json", "sarif"):

@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection(check)
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit code 1)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when audits fail (usage and internal errors still exit 2)")
-    check.add_argument("--show-passing", action="store_true", help="text format: list passing audits and their metrics")
+    check.add_argument("--show-passing", action="store_true", help="text format: list passing audits and their metrics (implies --show-info)")
+    check.add_argument("--show-info", action="store_true", help="text format: list info findings too (always in json/sarif)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     check.add_argument("--cache-dir", metavar="DIR", help="feature cache directory (default: .traitlint_cache; env TRAITLINT_CACHE_DIR)")
     check.add_argument("--config", metavar="PYPROJECT", help="read [tool.traitlint] from this file instead of the nearest pyproject.toml")
@@ -102,7 +103,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     results = session.run(paths) if paths else []
     if not results:
         print(f"warning: no trait folders found under {' '.join(args.paths)}", file=sys.stderr)
-    report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing)
+    report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing, args.show_info)
     text = render(args.format, report)
     if args.output_file:
         from traitlint.features import atomic_write_text

@@ -30,6 +30,7 @@ class RunReport:
     audits: list[type["Audit"]] = field(default_factory=list)  # the enabled audits (SARIF rules)
     strict: bool = False
     show_passing: bool = False
+    show_info: bool = False  # text format: info findings are counted but listed only on request
 
     def summary(self) -> dict[str, Any]:
         """Counts of audit statuses and finding severities, and the exit code they imply."""

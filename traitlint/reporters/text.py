@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from traitlint.finding import Finding
+from traitlint.finding import Finding, Severity
 from traitlint.reporters import RunReport, evidence_path, format_metric, format_value
 
 
@@ -52,6 +52,8 @@ def summary_line(report: RunReport) -> str:
             f"{s['passed']} passed, {s['warned']} warned, {s['failed']} failed, {s['skipped']} skipped, "
             f"{_plural(s['error'], 'error')}; findings: {_plural(f['error'], 'error')}, "
             f"{_plural(f['warning'], 'warning')}, {f['info']} info.")
+    if f["info"] and not (report.show_info or report.show_passing):
+        line += " (--show-info lists the info findings.)"
     if report.strict:
         line += " Strict mode: warnings fail."
     return line
@@ -63,6 +65,8 @@ def render(report: RunReport) -> str:
     for trait in report.results:
         for result in trait.results:
             for finding in result.findings:
+                if finding.severity is Severity.INFO and not (report.show_info or report.show_passing):
+                    continue  # notes, not problems: a clean run should read clean
                 out.extend(format_finding(finding, trait.path))
                 out.append("")
             if result.status == "skipped":
