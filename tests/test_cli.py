@@ -16,14 +16,7 @@ from traitlint import __version__, registry
 from traitlint.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "frontends"
-PYPROJECT = """
-[tool.traitlint]
-ignore = ["TX902"]
-
-[tool.traitlint.params.TL004]
-min_pairs = 4
-hard_min_pairs = 2
-"""
+PYPROJECT = (FIXTURES / "pyproject.toml").read_text(encoding="utf-8")
 STATUSES = {"passed", "warned", "failed", "skipped", "error"}
 
 

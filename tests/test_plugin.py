@@ -15,14 +15,7 @@ import pytest
 from traitlint import registry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "frontends"
-PYPROJECT = """
-[tool.traitlint]
-ignore = ["TX902"]
-
-[tool.traitlint.params.TL004]
-min_pairs = 4
-hard_min_pairs = 2
-"""
+PYPROJECT = (FIXTURES / "pyproject.toml").read_text(encoding="utf-8")
 FOLDERS = ["datasets/traits/bad/broken", "datasets/traits/good/alpha", "datasets/traits/good/beta",
            "datasets/traits/good/gamma"]
 AUDIT_NAMES = ["pair_count", "warn_first_line", "load_errors", "error_third_line", "corpus_size"]
