@@ -30,9 +30,8 @@ from traitlint import cli
 from traitlint.config import Config, ConfigError, from_table
 from traitlint.dataset import discover, load
 from traitlint.features import MAX_PARSE_CHARS, FeatureStore, TextFeatures, atomic_write_text
-from traitlint.finding import Severity
+from traitlint.finding import Finding, Severity
 from traitlint.reporters import RunReport, render
-from traitlint.result_cache import finding_from_dict
 from traitlint.runner import Session
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -588,12 +587,12 @@ def test_feature_rows_of_the_wrong_shape_are_rejected(store):
 def test_cached_findings_of_the_wrong_shape_are_rejected():
     good = {"code": "TL001", "name": "files", "severity": "error", "message": "m", "metric": {}, "threshold": None,
             "evidence": [{"file": "positive.txt", "line": 3, "text": "t"}], "hint": ""}
-    assert finding_from_dict(good).evidence[0].line == 3
+    assert Finding.from_dict(good).evidence[0].line == 3
     for key, value in [("message", ["m"]), ("metric", []), ("evidence", {}), ("severity", "fatal"),
                        ("evidence", [{"file": 3, "line": 1}]), ("evidence", [{"file": "f", "line": "3"}]),
                        ("evidence", [{"file": "f", "line": True}]), ("evidence", ["f"])]:
         with pytest.raises((ValueError, KeyError)):
-            finding_from_dict({**good, key: value})
+            Finding.from_dict({**good, key: value})
 
 
 # atomic writes -----------------------------------------------------------------------------------

@@ -46,6 +46,16 @@ class Evidence:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "text": self.text}
 
+    @classmethod
+    def from_dict(cls, e: Any) -> "Evidence":
+        """Inverse of `to_dict`; ValueError unless `e` has exactly that shape."""
+        if not (isinstance(e, dict) and isinstance(e.get("file"), str) and isinstance(e.get("text", ""), str)):
+            raise ValueError("evidence needs a string file and text")
+        line = e.get("line")
+        if line is not None and (type(line) is not int or line < 0):
+            raise ValueError("evidence line must be a non-negative integer or null")
+        return cls(e["file"], line, e.get("text", ""))
+
 
 @dataclass
 class Finding:
@@ -75,3 +85,23 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "hint": self.hint,
         }
+
+    @classmethod
+    def from_dict(cls, d: Any) -> "Finding":
+        """Inverse of `to_dict`. Raises ValueError unless `d` has the shape `to_dict` writes.
+
+        Why so strict: findings come back from the result cache and from xdist workers, and
+        reporters format every field (a line number that is a string, a message that is a list),
+        so a damaged entry must be rejected here (and recomputed), not crash a reporter.
+        """
+        if not isinstance(d, dict):
+            raise ValueError("a finding is an object")
+        for key in ("code", "name", "message", "hint"):
+            if not isinstance(d.get(key, ""), str):
+                raise ValueError(f"finding {key} must be a string")
+        metric = {} if d.get("metric") is None else d["metric"]
+        evidence = d.get("evidence", [])
+        if not isinstance(metric, dict) or not isinstance(evidence, list):
+            raise ValueError("finding metric must be an object and evidence a list")
+        return cls(d["code"], d["name"], Severity.parse(d["severity"]), d["message"], metric,
+                   d.get("threshold"), [Evidence.from_dict(e) for e in evidence], d.get("hint", ""))

@@ -309,7 +309,7 @@ class _Reporter:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         state = self.state
         if state.warnings:
-            from traitlint.finding import Evidence, Finding, Severity
+            from traitlint.finding import Finding
             from traitlint.reporters import printable
             from traitlint.reporters.text import format_finding
 
@@ -318,10 +318,7 @@ class _Reporter:
                 trait_path = nodeid.split("::")[0]
                 terminalreporter.write_line(nodeid)
                 for f in findings:
-                    finding = Finding(f["code"], f["name"], Severity.parse(f["severity"]), f["message"],
-                                      f["metric"], f["threshold"],
-                                      [Evidence(e["file"], e["line"], e["text"]) for e in f["evidence"]], f["hint"])
-                    for line in format_finding(finding, trait_path):
+                    for line in format_finding(Finding.from_dict(f), trait_path):
                         terminalreporter.write_line("  " + printable(line))
         if state.ignores:
             terminalreporter.write_sep("=", "traitlint ignores")

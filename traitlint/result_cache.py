@@ -18,7 +18,7 @@ from typing import Any
 from traitlint import __version__
 from traitlint.dataset import TraitDataset
 from traitlint.features import atomic_write_text
-from traitlint.finding import Evidence, Finding, Severity
+from traitlint.finding import Finding
 
 
 def folder_fingerprint(ds: TraitDataset) -> str:
@@ -66,34 +66,6 @@ def result_key(audit_cls: type, params: dict[str, Any], folder_fp: str, pipeline
     return hashlib.sha256(payload.encode()).hexdigest()[:40]
 
 
-def finding_from_dict(d: dict[str, Any]) -> Finding:
-    """Inverse of `Finding.to_dict`. Raises ValueError unless `d` has the shape `to_dict` writes.
-
-    Why so strict: reporters format every field (a line number that is a string, a message that
-    is a list), so a damaged cache entry must be rejected here and recomputed, not crash a reporter.
-    """
-    if not isinstance(d, dict):
-        raise ValueError("a finding is an object")
-    for key in ("code", "name", "message", "hint"):
-        if not isinstance(d.get(key, ""), str):
-            raise ValueError(f"finding {key} must be a string")
-    metric = {} if d.get("metric") is None else d["metric"]
-    evidence = d.get("evidence", [])
-    if not isinstance(metric, dict) or not isinstance(evidence, list):
-        raise ValueError("finding metric must be an object and evidence a list")
-    return Finding(d["code"], d["name"], Severity.parse(d["severity"]), d["message"], metric,
-                   d.get("threshold"), [_evidence_from_dict(e) for e in evidence], d.get("hint", ""))
-
-
-def _evidence_from_dict(e: Any) -> Evidence:
-    if not (isinstance(e, dict) and isinstance(e.get("file"), str) and isinstance(e.get("text", ""), str)):
-        raise ValueError("evidence needs a string file and text")
-    line = e.get("line")
-    if line is not None and (type(line) is not int or line < 0):
-        raise ValueError("evidence line must be a non-negative integer or null")
-    return Evidence(e["file"], line, e.get("text", ""))
-
-
 class ResultCache:
     def __init__(self, cache_dir: Path | None) -> None:
         self.dir = cache_dir / "results" if cache_dir is not None else None
@@ -106,7 +78,7 @@ class ResultCache:
             if not (isinstance(data, dict) and isinstance(data.get("metrics"), dict)
                     and isinstance(data.get("findings"), list)):
                 return None
-            data["findings"] = [finding_from_dict(f) for f in data["findings"]]
+            data["findings"] = [Finding.from_dict(f) for f in data["findings"]]
             return data
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # missing or damaged entry: the result is recomputed
