@@ -23,7 +23,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from traitlint import language
 from traitlint.features import TextFeatures
 
 #: dependency label -> coarse role in a skeleton (labels not listed are dropped).
@@ -300,12 +299,3 @@ def divergence(a: Sequence[str], b: Sequence[str], late_from: float = 0.6, early
     else:
         kind = "mid"
     return Divergence(kind, p, s, shorter, longer)
-
-
-def english_share(texts: Sequence[TextFeatures]) -> float:
-    """Share of texts that look English (per-text function-word check, see `traitlint.language`).
-
-    Frames and topics come from an English parser; on French or Chinese text its parse (and so
-    every frame) is noise, and the audits that read it skip instead of reporting nonsense.
-    """
-    return language.english_share(texts)
