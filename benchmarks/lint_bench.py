@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from traitlint.config import Config  # noqa: E402
 from traitlint.dataset import discover, load  # noqa: E402
-from traitlint.features import FeatureStore  # noqa: E402
+from traitlint.nlp.features import FeatureStore
 from traitlint.runner import Session  # noqa: E402
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from traitlint.features import FeatureStore
+from traitlint.nlp.features import FeatureStore
 from traitlint.registry import SkipAudit
 
 collect_ignore_glob = ["fixtures/*"]

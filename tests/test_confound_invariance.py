@@ -22,8 +22,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 import confound_data as cd  # noqa: E402
 from test_confounds import run  # noqa: E402
-from traitlint.audits.confounds_lexical import _majority_tag  # noqa: E402
-from traitlint.pairdiff import diff_tokens  # noqa: E402
+from traitlint.audits.confounds.lexical_leak import _majority_tag
+from traitlint.nlp.pairdiff import diff_tokens
 
 FLIP_FILE = {"positive.txt": "negative.txt", "negative.txt": "positive.txt"}
 FLIP_SIDE = {"positive": "negative", "negative": "positive"}

@@ -12,11 +12,11 @@ import scipy.stats as st
 import confound_data as cd
 from traitlint import registry
 from traitlint.config import Config
-from traitlint.features import FeatureStore
-from traitlint.lexicon import TraitWords, stem
-from traitlint.pairdiff import diff_tokens
+from traitlint.nlp.features import FeatureStore
+from traitlint.nlp.lexicon import TraitWords, stem
+from traitlint.nlp.pairdiff import diff_tokens
 from traitlint.runner import Session
-from traitlint.stats import paired_test, sign_test, sign_test_pvalues
+from traitlint.nlp.stats import paired_test, sign_test, sign_test_pvalues
 
 pytest.importorskip("vaderSentiment")
 CODES = ["TL101", "TL102", "TL302", "TL303", "TL304", "TL305", "TL306"]

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from scipy import stats as st
 
-from traitlint import registry, stats
+from traitlint import registry
+from traitlint.nlp import stats
 from traitlint.config import Config, ConfigError, from_table, load_config
-from traitlint.features import FeatureStore
+from traitlint.nlp.features import FeatureStore
 from traitlint.finding import Severity
 from traitlint.runner import Session, status_of
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from traitlint import frames, manifestation
-from traitlint.features import FeatureStore, TextFeatures
+from traitlint.nlp import frames, manifestation
+from traitlint.nlp.features import FeatureStore, TextFeatures
 from traitlint.finding import Severity
 from traitlint.registry import get
 from traitlint.runner import Session

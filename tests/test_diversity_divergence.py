@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from traitlint import frames
+from traitlint.nlp import frames
 from traitlint.config import Config
-from traitlint.features import FeatureStore
+from traitlint.nlp.features import FeatureStore
 from traitlint.finding import Severity
 from traitlint.registry import get
 from traitlint.runner import Session
@@ -144,7 +144,7 @@ def test_tl205_malformed_plan_names_trait_toml_and_axis_line(store, tmp_path):
 
 
 def test_plan_line_finds_values_in_inline_and_sub_tables(store, tmp_path):
-    from traitlint.audits.diversity_util import plan_line
+    from traitlint.audits.diversity.common import plan_line
     from traitlint.dataset import load
 
     ds = load(gen.write_folder(tmp_path / "lines", gen.varied_pairs(20), CARD))

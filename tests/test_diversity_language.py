@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from traitlint import language, topics
-from traitlint.features import FeatureStore
+from traitlint.nlp import language, topics
+from traitlint.nlp.features import FeatureStore
 from traitlint.registry import get
 from traitlint.runner import Session
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from traitlint.features import FeatureStore
+from traitlint.nlp.features import FeatureStore
 from traitlint.registry import get
 from traitlint.runner import Session
 

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from traitlint.features import FeatureStore, TextFeatures, atomic_write_text
+from traitlint.atomic import atomic_write_text
+from traitlint.nlp.features import FeatureStore, TextFeatures
 from traitlint.registry import SkipAudit
 
 POS = ['I was hopeful because she said "we will manage".', "They felt encouraged because"]

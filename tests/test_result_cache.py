@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from traitlint import registry
 from traitlint.config import Config
-from traitlint.features import FeatureStore
+from traitlint.nlp.features import FeatureStore
 from traitlint.finding import Severity
 from traitlint.runner import Session
 

@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 from traitlint import cli
 from traitlint.config import Config, ConfigError, from_table
 from traitlint.dataset import discover, load
-from traitlint.features import MAX_PARSE_CHARS, FeatureStore, TextFeatures, atomic_write_text
+from traitlint.atomic import atomic_write_text
+from traitlint.nlp.features import MAX_PARSE_CHARS, FeatureStore, TextFeatures
 from traitlint.finding import Finding, Severity
 from traitlint.reporters import RunReport, render
 from traitlint.runner import Session

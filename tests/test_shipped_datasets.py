@@ -11,7 +11,7 @@ import pytest
 
 from traitlint.config import Config
 from traitlint.dataset import discover
-from traitlint.features import FeatureStore
+from traitlint.nlp.features import FeatureStore
 from traitlint.registry import SkipAudit, all_audits
 from traitlint.runner import Session
 

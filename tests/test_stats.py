@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 
-from traitlint.stats import auc, bh_adjust, paired_test, sign_test, sign_test_pvalues
+from traitlint.nlp.stats import auc, bh_adjust, paired_test, sign_test, sign_test_pvalues
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from traitlint.audits.structural import ends_finished
-from traitlint.audits.structural_align import align
-from traitlint.audits.structural_definition import coverage_problems, parse_bands
-from traitlint.audits.structural_steering import format_error
+from traitlint.audits.structural.prefill_ending import ends_finished
+from traitlint.audits.structural.alignment import align
+from traitlint.audits.structural.definition_format import coverage_problems, parse_bands
+from traitlint.audits.structural.steering_format import format_error
 from traitlint.config import Config
 from traitlint.context import AuditContext
 from traitlint.finding import Severity

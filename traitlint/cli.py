@@ -88,8 +88,8 @@ def lint_paths(raw: Sequence[str]) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from traitlint.config import load_config
-    from traitlint.features import FeatureStore
     from traitlint.frontend import apply_overrides, resolve_cache_dir
+    from traitlint.nlp.features import FeatureStore
     from traitlint.reporters import RunReport, render
     from traitlint.runner import Session
 
@@ -106,7 +106,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing, args.show_info)
     text = render(args.format, report)
     if args.output_file:
-        from traitlint.features import atomic_write_text
+        from traitlint.atomic import atomic_write_text
 
         try:  # atomically: a CI step reading the report never sees half of it
             atomic_write_text(Path(args.output_file), text)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from traitlint.dataset import TraitDataset
-from traitlint.features import FeatureStore, FolderFeatures
+from traitlint.nlp.features import FeatureStore, FolderFeatures
 
 
 @dataclass

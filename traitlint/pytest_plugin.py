@@ -118,8 +118,8 @@ def _ensure_session(config: pytest.Config, usage_error: type[Exception]) -> "Ses
     if state.session is not None:
         return state.session
     from traitlint.config import ConfigError, load_config
-    from traitlint.features import FeatureStore
     from traitlint.frontend import apply_overrides, resolve_cache_dir
+    from traitlint.nlp.features import FeatureStore
     from traitlint.runner import Session
 
     try:

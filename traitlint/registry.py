@@ -14,21 +14,20 @@ import importlib
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+from traitlint.errors import SkipAudit
 from traitlint.finding import Evidence, Finding, Severity
 
 if TYPE_CHECKING:
     from traitlint.context import AuditContext
 
 ENTRY_POINT_GROUP = "traitlint.audits"
+__all__ = ["Audit", "SkipAudit", "register", "all_audits", "get", "matches", "ENTRY_POINT_GROUP"]
+
 BUILTIN_MODULES = (
     "traitlint.audits.structural",
     "traitlint.audits.confounds",
     "traitlint.audits.diversity",
 )
-
-
-class SkipAudit(Exception):
-    """Raised by `compute` when an audit cannot run on this folder (the reason is reported)."""
 
 
 class Audit:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from traitlint import __version__
+from traitlint.atomic import atomic_write_text
 from traitlint.dataset import TraitDataset
-from traitlint.features import atomic_write_text
 from traitlint.finding import Finding
 
 

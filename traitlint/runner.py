@@ -14,8 +14,8 @@ from traitlint import dataset as dataset_mod
 from traitlint.config import Config
 from traitlint.context import AuditContext, Corpus
 from traitlint.dataset import TraitDataset
-from traitlint.features import FeatureStore
 from traitlint.finding import Finding, Severity
+from traitlint.nlp.features import FeatureStore
 from traitlint.registry import Audit, SkipAudit
 from traitlint.result_cache import ResultCache, folder_fingerprint, result_key
 

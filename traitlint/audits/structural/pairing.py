@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from traitlint.audits.structural_align import align, params_from
-from traitlint.audits.structural_text import squash
+from traitlint.audits.structural.alignment import align, params_from
+from traitlint.audits.structural.text import squash
 from traitlint.context import AuditContext
 from traitlint.dataset import PAIRING_CODE, TraitDataset
 from traitlint.finding import Evidence, Finding, Severity

@@ -13,10 +13,10 @@ from typing import Any, Iterable
 
 from traitlint.context import AuditContext
 from traitlint.dataset import Prompt
-from traitlint.features import TextFeatures
 from traitlint.finding import Evidence
-from traitlint.lexicon import TraitWords, is_punct
-from traitlint.pairdiff import PairDiff, diff_tokens
+from traitlint.nlp.features import TextFeatures
+from traitlint.nlp.lexicon import TraitWords, is_punct
+from traitlint.nlp.pairdiff import PairDiff, diff_tokens
 
 SIDES = ("positive", "negative")
 OTHER = {"positive": "negative", "negative": "positive"}

@@ -5,7 +5,7 @@ import json
 import re
 from typing import Any
 
-from traitlint.audits.structural_text import TokenIndex, normalize, tokens
+from traitlint.audits.structural.text import TokenIndex, normalize, tokens
 from traitlint.context import AuditContext
 from traitlint.dataset import TextFile
 from traitlint.finding import Evidence, Finding, Severity

@@ -14,7 +14,7 @@ import math
 from functools import lru_cache
 from typing import Any, Iterable
 
-from traitlint.lexicon import NEGATIONS
+from traitlint.nlp.lexicon import NEGATIONS
 
 _ANALYZER: Any = None
 

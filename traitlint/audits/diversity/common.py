@@ -242,7 +242,7 @@ def memo(ctx: AuditContext, what: str, build: Callable[[], Any]) -> Any:
 def english_share(ctx: AuditContext) -> float:
     """Share of the folder's texts that look English (see `traitlint.language`): frames and topics
     come from an English parser, so on other languages the audits that read them skip."""
-    from traitlint.language import english_share as share
+    from traitlint.nlp.language import english_share as share
 
     ff = ctx.features()
     return memo(ctx, "english", lambda: share([*ff.positive, *ff.negative]))

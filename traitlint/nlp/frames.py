@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from traitlint.features import TextFeatures
+from traitlint.nlp.features import TextFeatures
 
 #: dependency label -> coarse role in a skeleton (labels not listed are dropped).
 _ROLE = {

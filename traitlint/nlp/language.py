@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from traitlint.features import TextFeatures
+from traitlint.nlp.features import TextFeatures
 
 _FUNCTION_WORDS = {
     "es": """que los las del por para una unos unas como pero más muy también porque cuando donde sobre entre hasta

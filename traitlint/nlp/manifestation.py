@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from typing import Sequence
 
-from traitlint.features import TextFeatures
+from traitlint.nlp.features import TextFeatures
 
 KINDS = ("document", "quoted_speech", "reported_speech", "internal_state", "action", "other")
 

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from traitlint.audits.confounds_common import SIDES, FolderView, TextView, clean, fmt_p, folder_view, interleave_evidence
-from traitlint.audits.confounds_paired import _voice
+from traitlint.audits.confounds.person import _voice
+from traitlint.audits.confounds.view import SIDES, FolderView, TextView, clean, fmt_p, folder_view, interleave_evidence
 from traitlint.context import AuditContext
 from traitlint.finding import Finding, Severity
-from traitlint.lexicon import FUNCTION_WORDS, PUNCTUATION, is_punct
+from traitlint.nlp.lexicon import FUNCTION_WORDS, PUNCTUATION, is_punct
+from traitlint.nlp.sentiment import lexicon_valence
 from traitlint.registry import Audit, SkipAudit, register
-from traitlint.sentiment import lexicon_valence
 
 _PUNCT_OF = {mark.strip(): name for name, marks in PUNCTUATION.items() for mark in marks if mark.strip()}
 _PUNCT_OF.update({"-": "—", "``": "quote", "''": "quote", ")": "("})

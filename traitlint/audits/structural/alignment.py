@@ -12,7 +12,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from traitlint.audits.structural_text import TokenIndex, jaccard, tokens
+from traitlint.audits.structural.text import TokenIndex, jaccard, tokens
 
 
 @dataclass(frozen=True)
