@@ -415,3 +415,21 @@ def test_tl007_skips_jsonl(tmp_path):
     (folder / "negative.jsonl").write_text('{"prompt": "Is it safe?", "system_prompt": "Be kind."}\n')
     result = run(folder, "TL007")
     assert result.status == "skipped" and "chat prompts" in result.reason
+
+
+def test_alignment_candidates_do_not_depend_on_the_hash_seed():
+    """Rare tokens tied on document frequency are taken in token order, not set order: the same
+    folder gives the same TL002 metrics in every process."""
+    import subprocess
+    import sys
+
+    code = (
+        "from traitlint.audits.structural.text import TokenIndex\n"
+        "docs = [frozenset(f'w{i}_{k}' for k in range(12)) | {'shared'} for i in range(20)]\n"
+        "query = frozenset(f'w{i}_{k}' for i in range(20) for k in range(2))\n"
+        "print(TokenIndex(docs).candidates(query, limit=4))\n"
+    )
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in range(6)}
+    assert len(outputs) == 1, outputs

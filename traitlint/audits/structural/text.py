@@ -64,7 +64,7 @@ class TokenIndex:
         rare = [t for t in query if 0 < len(self.postings.get(t, ())) <= self.max_df]
         if not rare:
             return []
-        rare.sort(key=lambda t: len(self.postings[t]))
+        rare.sort(key=lambda t: (len(self.postings[t]), t))  # ties by token: independent of the hash seed
         counts: Counter[int] = Counter()
         for tok in rare[: self.rare_per_query]:
             counts.update(self.postings[tok])
