@@ -27,7 +27,7 @@ LAYERS = [
 #: The model layer stands apart: it may use the core records, the loader and the features, and is
 #: reached only lazily, from model-backed audits and front ends.
 MODEL_MAY_IMPORT = {0, 1, 2, 6}
-MAY_IMPORT_MODEL_LAZILY = ("traitlint.audits.model", "traitlint.cli", "traitlint.pytest_plugin")
+MAY_IMPORT_MODEL_LAZILY = ("traitlint.audits.model", "traitlint.cli", "traitlint.pytest_plugin", "traitlint.frontend")
 
 
 def layer_of(module: str) -> int:

