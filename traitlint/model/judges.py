@@ -288,7 +288,7 @@ class LocalJudge(Judge):
     cache_kind = "judge-local-v2"
 
     def __init__(self, model: Any, tokenizer: Any, *, name: str = "embedded", cache_dir: Path | None = None,
-                 batch_size: int = 8, answer_prefix: str = "Score: ") -> None:
+                 batch_size: int = 8, answer_prefix: str = "Score: ", min_shared_prefix: int = 32) -> None:
         super().__init__(name if name.startswith("local:") else f"local:{name}", cache_dir)
         self.model = model
         self.tokenizer = tokenizer
@@ -296,6 +296,7 @@ class LocalJudge(Judge):
         self.answer_prefix = answer_prefix if getattr(tokenizer, "chat_template", None) else ""
         self.cache.params = {**self.cache.params, "answer_prefix": self.answer_prefix}
         self._digits = _digit_token_ids(tokenizer)
+        self.min_shared_prefix = max(1, int(min_shared_prefix))
 
     def encode(self, prompt: str) -> list[int]:
         """Token ids of the single-user-message chat plus the answer prefix (or the bare prompt)."""
@@ -317,9 +318,22 @@ class LocalJudge(Judge):
 
     # model steps -------------------------------------------------------------------------------
     def _forward(self, encoded: Sequence[Sequence[int]]) -> tuple[Any, Any]:
-        """Log-probabilities of the next token after each (left-padded) prompt, and the state to extend it."""
+        """Log-probabilities of the next token after each prompt, and the state to extend it.
+
+        Judge prompts of one audit share a long prefix (chat header and definition.txt, often half
+        the prompt): when a batch shares at least `min_shared_prefix` tokens, the prefix is run
+        once and its KV cache copied to every row, then only the suffixes are run, right-padded;
+        the padding inside the sequence is masked, and position ids count real tokens only, so a
+        row scores exactly as it would alone. Otherwise prompts are left-padded and run whole.
+        """
         import torch
 
+        if getattr(self.model, "training", False):
+            self.model.eval()  # dropout would make scores random
+        device = _model_device(self.model)
+        shared = _shared_prefix(encoded)
+        if len(encoded) > 1 and shared >= self.min_shared_prefix and _accepts(self.model, "position_ids"):
+            return self._forward_shared(encoded, shared, device)
         width = max(len(ids) for ids in encoded)
         pad = self._pad_id()
         input_ids = torch.full((len(encoded), width), pad, dtype=torch.long)
@@ -328,19 +342,44 @@ class LocalJudge(Judge):
             if ids:
                 input_ids[row, width - len(ids):] = torch.tensor(ids, dtype=torch.long)
                 mask[row, width - len(ids):] = 1
-        device = _model_device(self.model)
         kwargs: dict[str, Any] = {"input_ids": input_ids.to(device), "attention_mask": mask.to(device),
                                   "use_cache": True}
         if _accepts(self.model, "position_ids"):
             kwargs["position_ids"] = (mask.cumsum(-1) - 1).clamp(min=0).to(device)
         if _accepts(self.model, "logits_to_keep"):
             kwargs["logits_to_keep"] = 1  # only the last position's logits: not [batch, length, vocab]
-        if getattr(self.model, "training", False):
-            self.model.eval()  # dropout would make scores random
         with torch.inference_mode():
             out = self.model(**kwargs)
             logprobs = torch.log_softmax(out.logits[:, -1, :].float(), dim=-1)
         return logprobs, (_cache_of(out), mask.to(device))
+
+    def _forward_shared(self, encoded: Sequence[Sequence[int]], shared: int, device: Any) -> tuple[Any, Any]:
+        import torch
+
+        b = len(encoded)
+        with torch.inference_mode():
+            head = self.model(input_ids=torch.tensor([list(encoded[0][:shared])], device=device), use_cache=True)
+        cache = _cache_of(head)
+        for layer in getattr(cache, "layers", []):
+            layer.reorder_cache(torch.zeros(b, dtype=torch.long, device=device))  # one copy per row
+        tails = [list(ids[shared:]) for ids in encoded]
+        width = max(len(t) for t in tails)
+        input_ids = torch.full((b, width), self._pad_id(), dtype=torch.long)
+        mask = torch.zeros((b, shared + width), dtype=torch.long)
+        mask[:, :shared] = 1
+        for row, tail in enumerate(tails):
+            input_ids[row, :len(tail)] = torch.tensor(tail, dtype=torch.long)
+            mask[row, shared:shared + len(tail)] = 1
+        mask = mask.to(device)
+        position_ids = (shared + torch.arange(width)).unsqueeze(0).expand(b, width).to(device)
+        cache_arg = "cache" if _accepts(self.model, "cache") else "past_key_values"
+        with torch.inference_mode():
+            out = self.model(input_ids=input_ids.to(device), attention_mask=mask, position_ids=position_ids,
+                             use_cache=True, **{cache_arg: cache})
+            last = torch.tensor([len(t) - 1 for t in tails], device=device)
+            logits = out.logits[torch.arange(b, device=device), last].float()
+            logprobs = torch.log_softmax(logits, dim=-1)
+        return logprobs, (_cache_of(out), mask)
 
     def _step(self, state: tuple[Any, Any], rows: Any, tokens: Any) -> tuple[Any, tuple[Any, Any]]:
         """Extend the prompts in `rows` (indices into the state's batch) by one token each."""
@@ -431,6 +470,15 @@ class LocalJudge(Judge):
         finally:
             if bar is not None:
                 bar.close()
+
+
+def _shared_prefix(encoded: Sequence[Sequence[int]]) -> int:
+    """Tokens every prompt starts with, leaving each at least one token of its own."""
+    shortest = min(len(ids) for ids in encoded)
+    n = 0
+    while n < shortest - 1 and all(ids[n] == encoded[0][n] for ids in encoded):
+        n += 1
+    return n
 
 
 def _cache_of(out: Any) -> Any:

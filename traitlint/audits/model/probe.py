@@ -16,11 +16,16 @@ def probe_accuracies(acts: np.ndarray, labels: np.ndarray, groups: np.ndarray, f
     """Held-out accuracy of a logistic probe per layer, cross-validated with folds grouped by pair.
 
     `acts` is ``[n_texts, n_layers, hidden]``. Rows are scaled to unit length first (the residual
-    norm grows with depth; the probe should read a direction, not a magnitude). Both texts of a
-    pair are always in the same fold, so the probe never sees the partner of a test text.
+    norm grows with depth; the probe should read a direction, not a magnitude), then each feature
+    is standardised on the training fold: without it the L2 penalty, on features of size ~1/sqrt(hidden),
+    dominates and the probe underfits (SmolLM2 on the shipped optimism set: 0.745 vs 0.80).
+    Both texts of a pair are always in the same fold, so the probe never sees the partner of a
+    test text.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     splitter = GroupKFold(n_splits=folds)
     order = np.random.default_rng(seed).permutation(len(labels))  # GroupKFold is deterministic in group order
@@ -31,7 +36,7 @@ def probe_accuracies(acts: np.ndarray, labels: np.ndarray, groups: np.ndarray, f
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         correct = 0
         for train, test in splitter.split(x, labels, groups):
-            probe = LogisticRegression(C=c, max_iter=2000)
+            probe = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
             probe.fit(x[train], labels[train])
             correct += int((probe.predict(x[test]) == labels[test]).sum())
         out.append(correct / len(labels))
