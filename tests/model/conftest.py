@@ -32,6 +32,17 @@ def embedded_model():
 
 
 @pytest.fixture()
+def server(monkeypatch):
+    """The loopback OpenAI-compatible server, with the SDK's environment pointing at it."""
+    from .openai_server import OpenAIServer
+
+    with OpenAIServer() as srv:
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-000000")
+        yield srv
+
+
+@pytest.fixture()
 def tiny_model():
     """A fresh tiny Llama with a BOS-adding tokenizer (fresh, so tests may change padding side)."""
     pytest.importorskip("torch")

@@ -19,7 +19,7 @@ from traitlint.nlp.features import FeatureStore  # noqa: E402
 from traitlint.registry import get  # noqa: E402
 from traitlint.runner import MODEL_OFF, Session  # noqa: E402
 
-from .openai_server import Fault, OpenAIServer  # noqa: E402
+from .openai_server import Fault  # noqa: E402
 
 DEFINITION = """Score optimism (0-100).
 
@@ -29,14 +29,6 @@ LOW (0-40): expects things to get worse.
 
 Key: the outlook, not the situation.
 """
-
-
-@pytest.fixture()
-def server(monkeypatch):
-    with OpenAIServer() as srv:
-        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-000000")
-        yield srv
 
 
 def make_folder(root: Path, pos: list[int], neg: list[int], questions: list[int] = (5, 8, 12)) -> Path:

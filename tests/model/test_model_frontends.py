@@ -10,16 +10,7 @@ pytest.importorskip("openai")
 from traitlint.cli import main  # noqa: E402
 from traitlint.config import ConfigError, from_table  # noqa: E402
 
-from .openai_server import OpenAIServer  # noqa: E402
 from .test_model_audits import make_folder  # noqa: E402
-
-
-@pytest.fixture()
-def server(monkeypatch):
-    with OpenAIServer() as srv:
-        monkeypatch.setenv("OPENAI_BASE_URL", srv.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-000000")
-        yield srv
 
 
 def test_model_items_are_collected_marked_and_skip_with_the_reason(pytester):
