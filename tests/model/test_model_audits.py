@@ -152,3 +152,23 @@ def test_an_unloadable_model_is_an_error_result_with_the_reason(tmp_path):
     assert result.status == "error"
     assert "could not run" in result.findings[0].message and "no-such-model" in result.findings[0].message
     assert "traitlint bug" not in result.findings[0].hint
+
+
+def test_max_pairs_vets_a_seeded_sample_and_says_so(server, tmp_path):
+    folder = make_folder(tmp_path, [80] * 10, [20] * 10)
+    cfg = Config(select=["TL402"], params={"TL402": {"max_pairs": 4}})
+    cfg.model = ModelConfig(enabled=True, judge="openai:judge-x", generator="openai:gen-x", progress=False)
+
+    def once(calls: Path):
+        (trait,) = Session(cfg, FeatureStore(None), model=ModelServices(cfg.model, calls, progress=False)).run([folder])
+        return trait.results[0]
+
+    result = once(tmp_path / "calls")
+    assert result.metrics["vetted_pairs"] == 4 and result.metrics["pairs"] == 10
+    assert server.requests_total == 8 + 8  # 4 pairs: completions then judge
+    stored = json.loads(Path(result.metrics["results_file"]).read_text())
+    assert stored["sampled"] is True and len(stored["vetted_lines"]) == 4
+    assert set(stored["kept_lines"]) <= set(stored["vetted_lines"])
+    Path(result.metrics["results_file"]).unlink()
+    again = once(tmp_path / "calls-2")  # a fresh call cache: only the same sample makes the same requests
+    assert json.loads(Path(again.metrics["results_file"]).read_text())["vetted_lines"] == stored["vetted_lines"]

@@ -51,6 +51,22 @@ Score only how strongly the continuation exhibits the trait scored above.
 {suffix}"""
 
 
+def vetted_pairs(ctx: AuditContext, max_pairs: int) -> list[int]:
+    """The pair indices to vet: all of them, or a seeded sample of `max_pairs` (0 = all).
+
+    Why a sample: on a CPU a 135M judge takes about a second a prompt, and the seed's Phase 3.5
+    starts with a handful of prefills anyway. The sample is seeded by the dataset's content, so a
+    re-run vets the same pairs; results say how many were vetted and extraction only filters on a
+    full vetting.
+    """
+    n = len(ctx.dataset.pairs)
+    if max_pairs <= 0 or max_pairs >= n:
+        return list(range(n))
+    import random
+
+    return sorted(random.Random(ctx.dataset.content_hash()).sample(range(n), max_pairs))
+
+
 def _judge_findings(audit: Audit, metrics: dict[str, Any], params: dict[str, Any], what: str) -> list[Finding]:
     """Shared verdict of TL401/TL402: unscored prompts, separation (error), pass rates (warning)."""
     out: list[Finding] = []
@@ -95,6 +111,7 @@ class ScenarioVetting(Audit):
         `pos_min` (60), a negative one at <= `neg_max` (40). Fails when the mean scores of the two
         sides are less than `min_separation` (25) points apart; warns when a side's pass rate is
         below `min_pass_rate`. Lists the prefills that miss their side's bar, worst first.
+        `max_pairs` > 0 vets a seeded sample of that many pairs (a quick first look on a CPU).
 
     Why it matters
         This is the seed's Phase 4.5 scenario vetting, a cheap early check before any completion
@@ -119,7 +136,7 @@ class ScenarioVetting(Audit):
     requires = frozenset({"pairs", "definition"})
     needs_model = True
     params = {"pos_min": 60.0, "neg_max": 40.0, "min_separation": 25.0, "min_pass_rate": 0.6,
-              "max_unscored": 0.2}
+              "max_unscored": 0.2, "max_pairs": 0}
     rationale = "A prefill the judge cannot place on its side rarely steers a base model there."
     fix = "Tighten the prefills the judge places on the wrong side, or revisit definition.txt."
 
@@ -130,16 +147,18 @@ class ScenarioVetting(Audit):
 
         def run() -> tuple[dict[str, Any], dict[str, Any]]:
             definition = definition_text(ds)
+            chosen = vetted_pairs(ctx, params["max_pairs"])
+            sides = {s: [ds.side(s)[i] for i in chosen] for s in SIDES}
             prompts = {s: [SCENARIO_PROMPT.format(definition=definition, prefill=p.text, suffix=SCORE_SUFFIX)
-                           for p in ds.side(s)] for s in SIDES}
+                           for p in sides[s]] for s in SIDES}
             results = svc.score(prompts["positive"] + prompts["negative"])
-            n = len(ds.positive)
+            n = len(chosen)
             scores = {"positive": [r.score for r in results[:n]], "negative": [r.score for r in results[n:]]}
             metrics = {"table": pass_table(scores, params["pos_min"], params["neg_max"]),
-                       "unscored": unscored(results),
-                       "failing": failing_evidence({s: ds.side(s) for s in SIDES}, scores,
-                                                   params["pos_min"], params["neg_max"])}
-            details = {"scores": {s: [clean(v, 2) for v in scores[s]] for s in SIDES},
+                       "unscored": unscored(results), "vetted_pairs": n, "pairs": len(ds.pairs),
+                       "failing": failing_evidence(sides, scores, params["pos_min"], params["neg_max"])}
+            details = {"vetted_lines": [i + 1 for i in chosen],
+                       "scores": {s: [clean(v, 2) for v in scores[s]] for s in SIDES},
                        "errors": [r.error for r in results if r.error]}
             return metrics, details
 
@@ -159,7 +178,8 @@ class ResponseVetting(Audit):
         definition.txt, with the prefill shown as context only. Pass rates and separation are
         judged as in TL401. Paired filtering keeps a pair only when both sides pass; the kept
         pairs, every completion and every score go to the results file, which `traitlint extract`
-        reads to extract from the kept pairs only.
+        reads to extract from the kept pairs only (after a full vetting: `max_pairs` > 0 vets a
+        seeded sample, which extraction does not filter on).
 
     Why it matters
         This is the real filter of the seed's Phase 4.5: a vector is extracted from what the
@@ -184,7 +204,7 @@ class ResponseVetting(Audit):
     requires = frozenset({"pairs", "definition"})
     needs_model = True
     params = {"pos_min": 60.0, "neg_max": 40.0, "min_separation": 25.0, "min_pass_rate": 0.6,
-              "max_unscored": 0.2, "max_new_tokens": 16, "min_kept_share": 0.5}
+              "max_unscored": 0.2, "max_new_tokens": 16, "min_kept_share": 0.5, "max_pairs": 0}
     rationale = "Vectors are extracted from what the model does with a prefill, not from its wording."
     fix = "Rewrite the prefills whose completions miss their side, so the context commits to one direction."
 
@@ -196,9 +216,11 @@ class ResponseVetting(Audit):
 
         def run() -> tuple[dict[str, Any], dict[str, Any]]:
             definition = definition_text(ds)
-            texts = [p.text for p in ds.positive] + [p.text for p in ds.negative]
+            chosen = vetted_pairs(ctx, params["max_pairs"])
+            sides = {s: [ds.side(s)[i] for i in chosen] for s in SIDES}
+            texts = [p.text for p in sides["positive"]] + [p.text for p in sides["negative"]]
             generated = svc.complete(texts, params["max_new_tokens"])
-            n = len(ds.positive)
+            n = len(chosen)
             prompts, where = [], []
             for i, (prefill, gen) in enumerate(zip(texts, generated)):
                 if gen.text is not None and gen.text.strip():
@@ -219,10 +241,11 @@ class ResponseVetting(Audit):
             missing["errors"] += len(no_text)
             missing["reasons"] = sorted(set(missing["reasons"]) | set(no_text))[:3]
             metrics = {"table": pass_table(scores, params["pos_min"], params["neg_max"]), "unscored": missing,
-                       "kept_pairs": len(kept), "pairs": n, "kept_share": clean(len(kept) / n, 3) if n else None,
-                       "failing": failing_evidence({s: ds.side(s) for s in SIDES}, scores,
-                                                   params["pos_min"], params["neg_max"])}
-            details = {"kept_lines": [i + 1 for i in kept],
+                       "kept_pairs": len(kept), "vetted_pairs": n, "pairs": len(ds.pairs),
+                       "kept_share": clean(len(kept) / n, 3) if n else None,
+                       "failing": failing_evidence(sides, scores, params["pos_min"], params["neg_max"])}
+            details = {"kept_lines": [chosen[i] + 1 for i in kept], "vetted_lines": [i + 1 for i in chosen],
+                       "sampled": n < len(ds.pairs),
                        "completions": {"positive": [g.text for g in generated[:n]],
                                        "negative": [g.text for g in generated[n:]]},
                        "scores": {s: [clean(v, 2) for v in scores[s]] for s in SIDES},
@@ -238,7 +261,7 @@ class ResponseVetting(Audit):
             out.append(self.finding(
                 Severity.WARNING, f"paired filtering keeps {metrics['kept_pairs']} of {metrics['pairs']} pairs "
                 f"({share:.0%}): both sides must pass for a pair to be extracted from",
-                {"kept_pairs": metrics["kept_pairs"], "pairs": metrics["pairs"], "kept_share": share},
+                {"kept_pairs": metrics["kept_pairs"], "vetted_pairs": metrics["vetted_pairs"], "kept_share": share},
                 f"kept share >= {params['min_kept_share']:.0%}",
                 evidence_rows(metrics.get("failing", []), lambda r: f"[{r['side']} {r['score']:g}]")))
         return out
