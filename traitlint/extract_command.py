@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, TextIO
 
 DEFAULT_OUT = "vectors"
 DEFAULT_METHODS = "mean_diff,probe,pca"
@@ -52,6 +53,8 @@ def add_parsers(sub: Any) -> None:
                          help="texts per forward pass (default: [tool.traitlint.model] batch-size, 16)")
     extract.add_argument("--force", action="store_true",
                          help="extract folders with failed static audits too (recorded in every output file)")
+    extract.add_argument("--all-pairs", action="store_true",
+                         help="extract from every pair even when TL402 response_vetting kept only some (recorded)")
     extract.add_argument("--export", choices=("gguf",), action="append", default=[],
                          help="also write llama.cpp control vectors (gguf)")
     extract.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
@@ -163,13 +166,14 @@ def _tl101_feature(session: Any, folder: Path, result: Any) -> tuple[Any, str]:
 
     from traitlint.audits.confounds.lexical_leak import leak_table
     from traitlint.audits.confounds.view import folder_view
+    from traitlint.errors import SkipAudit, Unavailable
     from traitlint.model.evaluation import ConfoundFeature
 
     top = leaks[0]
     key = f"{top['kind']}\t{top['feature']}"
     try:
         sets = leak_table(folder_view(session.context(folder)))["sets"]
-    except Exception as exc:  # no spaCy pipeline now, though there was one when the result was cached
+    except (SkipAudit, Unavailable) as exc:  # no spaCy pipeline now, though there was one for the cached result
         return None, f"TL101 top feature: not checked ({type(exc).__name__}: {exc})"
     feature = ConfoundFeature(
         "tl101_feature", f'presence of TL101\'s strongest one-sided feature: {top["kind"]} "{top["feature"]}" '
@@ -206,6 +210,7 @@ def extract_paths(
     seed: int = 0,
     batch_size: int | None = None,
     force: bool = False,
+    all_pairs: bool = False,
     export_gguf: bool = False,
     progress: bool = True,
     config: Any = None,
@@ -252,7 +257,14 @@ def extract_paths(
         return report
 
     from traitlint.errors import Unavailable
-    from traitlint.model.extract import ExtractError, ExtractOptions, Gate, extract_trait, find_vetting
+    from traitlint.model.extract import (
+        ExtractError,
+        ExtractOptions,
+        Gate,
+        Vetting,
+        extract_trait,
+        find_vetting,
+    )
 
     if model is None:
         from traitlint.model.loading import ModelSpec, load_model
@@ -281,6 +293,9 @@ def extract_paths(
         except ExtractError as exc:
             raise CommandError(str(exc)) from None
         vetting = find_vetting(item.dataset, [model.spec.name, model.name], config.model.results_dir)
+        if all_pairs and vetting.kept_lines is not None:
+            vetting = Vetting(None, None, f"--all-pairs: extracting from all pairs, not the {len(vetting.kept_lines)} "
+                                          f"TL402 kept ({vetting.source})")
         gate = Gate(forced=force, failed_audits=tuple(item.failed))
         extras = [item.tl101] if item.tl101 is not None else []
         try:
@@ -428,7 +443,8 @@ def run_extract(args: argparse.Namespace) -> int:
         raise CommandError(f"--batch-size must be >= 1, not {args.batch_size}")
     report = extract_paths(args.paths, out=args.out, model_id=args.model, methods=args.methods, layers=args.layers,
                            position=args.position, val_fraction=args.val_fraction, seed=args.seed,
-                           batch_size=args.batch_size, force=args.force, export_gguf="gguf" in args.export,
+                           batch_size=args.batch_size, force=args.force, all_pairs=args.all_pairs,
+                           export_gguf="gguf" in args.export,
                            progress=not args.no_progress)
     return report.exit_code
 

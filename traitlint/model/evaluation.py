@@ -28,8 +28,8 @@ Scores (on held-out pairs)
 Baselines (at a method's best layer)
     ``random``: 16 seeded random unit directions, each sign-fixed on the training split like a
     real method, scored the same way; mean (and max AUROC) reported. ``shuffled``: the method
-    re-fit on training pairs whose sides are swapped for a random half of pairs (8 seeded
-    shuffles), scored against the TRUE held-out labels; mean reported. Uncentred PCA of paired
+    re-fit on training pairs whose sides are swapped for a random half of pairs (exactly half,
+    so no share of the true difference survives; 8 seeded shuffles), scored against the TRUE held-out labels; mean reported. Uncentred PCA of paired
     differences ignores which side is which except for the sign, so its shuffled baseline only
     tests the sign: it is reported, with that caveat stored beside it.
 
@@ -38,25 +38,29 @@ Confound projections
     projections with the feature, computed separately within the positive and within the
     negative texts and averaged (``r_within``). Within a class the trait label is fixed, so a
     projection that still follows the feature responds to the feature itself. Verdicts:
-    ``dominated`` when ``|r_within| > |r_trait|`` (the projection follows the confound more
-    closely than it follows the trait), else ``tracks`` when ``|r_within| >= 0.5`` (a strong
-    within-class correlation), else ``ok``. A feature constant within both classes has no
+    ``dominated`` when ``|r_within| > |r_trait|`` and ``|r_within| >= 0.3`` (the projection
+    follows the confound more closely than it follows the trait; the floor keeps two noise-level
+    correlations of a vector without signal from being called dominant), else ``tracks`` when
+    ``|r_within| >= 0.5`` (a strong within-class correlation), else ``ok``. A feature constant within both classes has no
     correlation (``None``) and verdict ``n/a``.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 METHODS = ("mean_diff", "probe", "pca")
+VERSION = 2  # bump when a method, score or verdict rule changes: stored vectors are then re-extracted
 RANDOM_DIRECTIONS = 16
 SHUFFLES = 8
 TRACKS_AT = 0.5
+DOMINATED_MIN = 0.3  # below this a within-class r is not called dominant, even over a trait r near 0
 MIN_CONFOUND_PAIRS = 10  # fewer held-out pairs: correlations are shown but no verdict is given
 FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -99,7 +103,7 @@ def probe(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     y = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
     if len(set(y.tolist())) < 2:
         raise ValueError("the probe needs examples of both sides")
-    model = LogisticRegression(C=1.0, max_iter=1000)
+    model = LogisticRegression(C=1.0, solver="newton-cg", max_iter=1000)  # ~6-9 Newton steps here
     model.fit(x, y)
     return _unit(model.coef_[0])
 
@@ -228,7 +232,10 @@ def shuffled_baseline(method: str, train_pos: np.ndarray, train_neg: np.ndarray,
     rng = np.random.default_rng([seed, 2])
     rows = []
     for _ in range(n):
-        swap = rng.random(len(train_pos)) < 0.5
+        # exactly half: with a random count, the direction keeps a share of the true difference
+        # proportional to the imbalance, which a strong trait turns into a biased baseline
+        swap = np.zeros(len(train_pos), dtype=bool)
+        swap[rng.permutation(len(train_pos))[: len(train_pos) // 2]] = True
         pos = np.where(swap[:, None], train_neg, train_pos)
         neg = np.where(swap[:, None], train_pos, train_neg)
         try:
@@ -289,7 +296,7 @@ def confound_projection(feature: ConfoundFeature, val: Sequence[int], val_pos: n
     r_within = sum(got) / len(got) if got else None
     if r_within is None or len(rows) < MIN_CONFOUND_PAIRS:
         verdict = "n/a"
-    elif r_trait is not None and abs(r_within) > abs(r_trait):
+    elif abs(r_within) >= DOMINATED_MIN and (r_trait is None or abs(r_within) > abs(r_trait)):
         verdict = "dominated"
     elif abs(r_within) >= TRACKS_AT:
         verdict = "tracks"
@@ -325,12 +332,36 @@ class MethodResult:
                 "baselines": self.baselines, "confounds_at_best_layer": self.confounds_at(self.best_layer)}
 
 
+@contextlib.contextmanager
+def single_threaded() -> Iterator[None]:
+    """BLAS/OpenMP pools limited to one thread while fitting and scoring.
+
+    Why: the matrices here are small (pairs x hidden), and once scikit-learn is imported a process
+    holds several thread pools (numpy's and scipy's OpenBLAS, OpenMP); on a busy machine their
+    spinning workers made one 132 x 576 SVD take 2 s instead of 20 ms. One thread is never slow
+    at this size. (threadpoolctl ships with scikit-learn; without it nothing is limited.)
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on it
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
+
+
 def evaluate(pos: np.ndarray, neg: np.ndarray, layers: Sequence[int], split: Split, methods: Sequence[str],
              seed: int, confounds: Sequence[ConfoundFeature] = ()) -> dict[str, MethodResult]:
     """Fit every method at every layer on the training pairs and score it on the held-out pairs.
 
     ``pos``/``neg``: ``[n_pairs, len(layers), hidden]`` paired activations.
     """
+    with single_threaded():
+        return _evaluate(pos, neg, layers, split, methods, seed, confounds)
+
+
+def _evaluate(pos: np.ndarray, neg: np.ndarray, layers: Sequence[int], split: Split, methods: Sequence[str],
+              seed: int, confounds: Sequence[ConfoundFeature]) -> dict[str, MethodResult]:
     if pos.shape != neg.shape or pos.ndim != 3 or pos.shape[1] != len(layers):
         raise ValueError(f"activations must be paired [n_pairs, {len(layers)}, hidden]; got {pos.shape} and {neg.shape}")
     tr, va = np.asarray(split.train), np.asarray(split.val)

@@ -45,6 +45,7 @@ from traitlint.model.evaluation import (
     split_pairs,
     text_confounds,
 )
+from traitlint.model.evaluation import VERSION as EVALUATION_VERSION
 from traitlint.model.services import RESULTS_DIRNAME, slug
 
 EVALUATION_FILE = "evaluation.json"
@@ -217,7 +218,8 @@ def run_key(ds: TraitDataset, loaded: Any, options: ExtractOptions, layers: list
     The gate is part of it because it is recorded in the files: re-running without ``--force``
     once a folder passes rewrites files that say they were forced.
     """
-    fields = {"format": EVALUATION_FORMAT, "dataset": ds.content_hash(), "model": loaded.spec.name,
+    fields = {"format": EVALUATION_FORMAT, "rules": EVALUATION_VERSION, "dataset": ds.content_hash(),
+              "model": loaded.spec.name,
               "model_name": loaded.name, "revision": loaded.revision, "dtype": loaded.dtype,
               "position": options.position.label, "layers": layers, "seed": options.seed,
               "val_fraction": options.val_fraction, "methods": list(options.methods),
@@ -320,6 +322,10 @@ def extract_trait(
     try:
         split = split_pairs(len(pairs), options.val_fraction, options.seed)
     except ValueError as exc:
+        if vetting.kept_lines is not None:
+            raise ExtractError(f"{trait}: TL402 response_vetting kept {len(pairs)} of {len(ds.pairs)} pairs, too few "
+                               f"to extract from ({exc}); fix the prefills it rejects (see {vetting.source}) and "
+                               "re-run it, or extract from all pairs (--all-pairs)") from None
         raise ExtractError(f"{trait}: {exc}") from None
     texts_pos = [p.positive.full_text for p in pairs]
     texts_neg = [p.negative.full_text for p in pairs]
@@ -382,7 +388,8 @@ def extract_trait(
         "confound_features": {f.name: f.description for f in confounds},
         "confound_rule": "r_within = mean of the Pearson r of held-out projections with the feature within the "
                          "positive and within the negative texts; dominated when |r_within| > |r_trait| "
-                         "(point-biserial r of projection with label), tracks when |r_within| >= 0.5",
+                         "(point-biserial r of projection with label) and |r_within| >= 0.3, else tracks when "
+                         "|r_within| >= 0.5, else ok; n/a with fewer than 10 held-out pairs",
         "results": {m: {**r.summary(), "confounds": r.confounds} for m, r in results.items()},
         "samples": [{"line": pairs[i].index + 1, "positive": continuations[i], "negative": continuations[n + i]}
                     for i in range(min(3, n))] if continuations else [],
@@ -422,5 +429,18 @@ def _export(record: TraitExtraction, loaded: Any, options: ExtractOptions, say: 
         record.files.append(target)
 
 
-__all__ = ["EVALUATION_FILE", "ExtractError", "ExtractOptions", "Gate", "NO_VETTING", "Position",
-           "TraitExtraction", "Vetting", "extract_trait", "find_vetting", "output_dir", "run_key", "trait_id"]
+__all__ = [
+    "EVALUATION_FILE",
+    "NO_VETTING",
+    "ExtractError",
+    "ExtractOptions",
+    "Gate",
+    "Position",
+    "TraitExtraction",
+    "Vetting",
+    "extract_trait",
+    "find_vetting",
+    "output_dir",
+    "run_key",
+    "trait_id",
+]

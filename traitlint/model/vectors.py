@@ -85,15 +85,15 @@ def _parse_metadata(path: Path, raw: dict[str, str] | None) -> dict[str, Any]:
 
 def read_metadata(path: Path) -> dict[str, Any]:
     """The metadata of a vector file, reading only its header."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
     path = Path(path)
     try:
         with safe_open(str(path), framework="numpy") as handle:
             return _parse_metadata(path, handle.metadata())
-    except VectorFileError:
-        raise
-    except Exception as exc:  # safetensors raises its own error types for a corrupt header
+    except (SafetensorError, OSError, ValueError) as exc:
+        if isinstance(exc, VectorFileError):
+            raise
         raise VectorFileError(f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc})") from None
 
 
@@ -102,17 +102,17 @@ def load(path: Path) -> VectorFile:
     path = Path(path)
     if path.suffix == ".pt":
         return _load_pt(path)
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
 
     try:
         with safe_open(str(path), framework="numpy") as handle:
             meta = _parse_metadata(path, handle.metadata())
-            if TENSOR not in handle.keys():
+            if TENSOR not in handle.keys():  # noqa: SIM118 - a safe_open handle has keys(), not __contains__
                 raise VectorFileError(f"{path}: no tensor named {TENSOR!r}")
             vectors = handle.get_tensor(TENSOR)
-    except VectorFileError:
-        raise
-    except Exception as exc:
+    except (SafetensorError, OSError, ValueError) as exc:
+        if isinstance(exc, VectorFileError):
+            raise
         raise VectorFileError(f"{path}: not a readable safetensors file ({type(exc).__name__}: {exc})") from None
     return VectorFile(path, meta, np.asarray(vectors, dtype=np.float32))
 
