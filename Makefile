@@ -28,6 +28,9 @@ demo: install
 	# checks on a shipped trait, all five on a small fixture (judge calls are cached for re-runs)
 	$(BIN)/traitlint check --model --select TL404,TL405 --show-passing datasets/traits/mental_state/optimism
 	$(BIN)/traitlint check --model --show-passing --exit-zero tests/fixtures/model/optimism_small
+	# trait vectors from the folders that pass, evaluated on held-out pairs, with llama.cpp control vectors
+	$(BIN)/traitlint extract datasets/ --export gguf --out vectors
+	$(BIN)/traitlint vectors vectors
 
 ## test: the whole test suite
 test: install
