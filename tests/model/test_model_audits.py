@@ -172,3 +172,19 @@ def test_max_pairs_vets_a_seeded_sample_and_says_so(server, tmp_path):
     Path(result.metrics["results_file"]).unlink()
     again = once(tmp_path / "calls-2")  # a fresh call cache: only the same sample makes the same requests
     assert json.loads(Path(again.metrics["results_file"]).read_text())["vetted_lines"] == stored["vetted_lines"]
+
+
+def test_extraction_does_not_filter_on_a_sampled_vetting(server, tmp_path):
+    from traitlint.dataset import load
+    from traitlint.model.extract import NO_VETTING, find_vetting
+
+    folder = make_folder(tmp_path, [80, 30] * 5, [20] * 10)
+    cfg = Config(select=["TL402"], params={"TL402": {"max_pairs": 4}})
+    cfg.model = ModelConfig(enabled=True, judge="openai:judge-x", generator="openai:gen-x", progress=False)
+    Session(cfg, FeatureStore(None), model=ModelServices(cfg.model, tmp_path / "calls", progress=False)).run([folder])
+    assert find_vetting(load(folder), ["embedded"]).message == NO_VETTING
+    full = Config(select=["TL402"])
+    full.model = cfg.model
+    Session(full, FeatureStore(None), model=ModelServices(full.model, tmp_path / "calls", progress=False)).run([folder])
+    vetting = find_vetting(load(folder), ["embedded"])
+    assert vetting.kept_lines == (1, 3, 5, 7, 9)

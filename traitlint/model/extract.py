@@ -139,7 +139,8 @@ def find_vetting(ds: TraitDataset, model_ids: Sequence[str], results_root: Path 
     Looks in ``<results_root or folder/.traitlint>/response_vetting/`` for a results file whose
     identity names this dataset's content hash and, as base model, one of ``model_ids`` (the id
     the user gave, e.g. ``embedded``, and the loaded model's name). The newest matching file wins
-    (several exist when TL402 ran with different judges).
+    (several exist when TL402 ran with different judges). A vetting of a sample of the pairs
+    (TL402 ``max_pairs``; ``"sampled": true``) is no filter: pairs it never saw are not rejected.
     """
     root = Path(results_root) if results_root is not None else Path(ds.path) / RESULTS_DIRNAME
     folder = root / "response_vetting"
@@ -155,7 +156,7 @@ def find_vetting(ds: TraitDataset, model_ids: Sequence[str], results_root: Path 
         models = ident.get("models") if isinstance(ident, dict) else None
         kept = data.get("kept_lines") if isinstance(data, dict) else None
         if not (isinstance(ident, dict) and ident.get("dataset") == digest and isinstance(models, dict)
-                and models.get("base_model") in wanted and isinstance(kept, list)):
+                and models.get("base_model") in wanted and isinstance(kept, list)) or data.get("sampled"):
             continue
         try:
             found.append((path.stat().st_mtime, path, sorted({int(x) for x in kept})))
