@@ -17,7 +17,7 @@ from traitlint.audits.diversity.common import card_type
 from traitlint.context import AuditContext
 from traitlint.dataset import Prompt, TraitDataset
 from traitlint.errors import SkipAudit
-from traitlint.finding import Evidence
+from traitlint.finding import Evidence, Finding, Severity
 
 SIDES = ("positive", "negative")
 SCORE_SUFFIX = "Respond with a number between 0 and 100. Don't say anything else, just the number."
@@ -146,9 +146,28 @@ def evidence_rows(rows: Sequence[dict[str, Any]], label: Callable[[dict[str, Any
             for r in rows]
 
 
-def unscored(results: Sequence[Any]) -> dict[str, Any]:
-    """How many judge results carry no score, and the distinct reasons (errors, low integer mass)."""
-    errors = [r.error for r in results if r.error]
+def unscored(results: Sequence[Any], not_generated: Sequence[str] = ()) -> dict[str, Any]:
+    """How many items got no score, and the distinct reasons.
+
+    `results` are the judge's (errors, or None from low integer mass); `not_generated` are the
+    reasons of items that never reached the judge (a failed or empty generation): each counts as
+    an error, so a run whose generator failed is never scored as if it had fewer items.
+    """
+    errors = [r.error for r in results if r.error] + list(not_generated)
     low_mass = sum(1 for r in results if r.score is None and not r.error)
-    return {"n": len(results), "errors": len(errors), "low_mass": low_mass,
+    return {"n": len(results) + len(not_generated), "errors": len(errors), "low_mass": low_mass,
             "reasons": sorted(set(errors))[:3]}
+
+
+def unscored_finding(audit: Any, missing: dict[str, Any], params: dict[str, Any], what: str) -> list[Finding]:
+    """The error when more than `max_unscored` of the items got no score: a check that could not run."""
+    lost = missing["errors"] + missing["low_mass"]
+    if not missing["n"] or lost / missing["n"] <= params["max_unscored"]:
+        return []
+    reasons = "; ".join(missing["reasons"]) or "the integer tokens held < 0.25 of the judge's probability"
+    return [audit.finding(
+        Severity.ERROR, f"the judge gave no score for {lost} of {missing['n']} {what} "
+        f"({missing['errors']} failed calls, {missing['low_mass']} without a numeric answer): {reasons}",
+        missing, f"<= {params['max_unscored']:.0%} unscored",
+        hint="Check the judge and generator (OPENAI_BASE_URL / OPENAI_API_KEY, a model that returns logprobs) "
+             "and re-run: finished generations and scores are cached, only the missing ones are asked again.")]

@@ -13,6 +13,7 @@ from traitlint.audits.model.common import (
     services,
     stored_or_compute,
     unscored,
+    unscored_finding,
 )
 from traitlint.audits.structural.steering_format import json_line, question_text
 from traitlint.context import AuditContext
@@ -114,10 +115,8 @@ class SteeringBaseline(Audit):
             tf = ds.raw.get("steering.json")
             rows = sorted(({"question": q, "score": clean(s, 1), "line": json_line(tf, q)}
                            for q, s in zip(questions, scores) if s is not None), key=lambda r: -r["score"])
-            missing = unscored(results)
-            no_answer = [a.error for a in answers if a.text is None]
-            missing["errors"] += len(no_answer)
-            missing["reasons"] = sorted(set(missing["reasons"]) | {e for e in no_answer if e})[:3]
+            answered = [r for r, a in zip(results, answers) if a.text is not None]
+            missing = unscored(answered, [a.error or "no answer" for a in answers if a.text is None])
             metrics = {"questions": len(questions), "mean": clean(mean(scores)), "max": rows[0]["score"] if rows else None,
                        "above_max_question": sum(1 for r in rows if r["score"] > params["max_question"]),
                        "worst": rows[:5], "unscored": missing}
@@ -128,15 +127,7 @@ class SteeringBaseline(Audit):
         return stored_or_compute(ctx, self.name, ident, run)
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
-        out: list[Finding] = []
-        missing = metrics["unscored"]
-        lost = missing["errors"] + missing["low_mass"]
-        if missing["n"] and lost / missing["n"] > params["max_unscored"]:
-            out.append(self.finding(
-                Severity.ERROR, f"no score for {lost} of {missing['n']} baseline answers: "
-                f"{'; '.join(missing['reasons']) or 'the judge gave no numeric answer'}", missing,
-                f"<= {params['max_unscored']:.0%} unscored",
-                hint="Check the judge and generator, then re-run: finished answers and scores are cached."))
+        out = unscored_finding(self, metrics["unscored"], params, "baseline answers")
         ev = [Evidence("steering.json", r["line"], f"[{r['score']:g}] {r['question']}") for r in metrics["worst"]
               if r["score"] > params["max_question"] or metrics["mean"] is not None and metrics["mean"] >= params["max_mean"]]
         if metrics["mean"] is not None and metrics["mean"] >= params["max_mean"]:

@@ -15,6 +15,7 @@ from traitlint.audits.model.common import (
     services,
     stored_or_compute,
     unscored,
+    unscored_finding,
 )
 from traitlint.context import AuditContext
 from traitlint.finding import Finding, Severity
@@ -69,17 +70,8 @@ def vetted_pairs(ctx: AuditContext, max_pairs: int) -> list[int]:
 
 def _judge_findings(audit: Audit, metrics: dict[str, Any], params: dict[str, Any], what: str) -> list[Finding]:
     """Shared verdict of TL401/TL402: unscored prompts, separation (error), pass rates (warning)."""
-    out: list[Finding] = []
-    table, missing = metrics["table"], metrics["unscored"]
-    lost = missing["errors"] + missing["low_mass"]
-    if missing["n"] and lost / missing["n"] > params["max_unscored"]:
-        reasons = "; ".join(missing["reasons"]) or "the integer tokens held < 0.25 of the judge's probability"
-        out.append(audit.finding(
-            Severity.ERROR, f"the judge gave no score for {lost} of {missing['n']} {what} "
-            f"({missing['errors']} failed calls, {missing['low_mass']} without a numeric answer): {reasons}",
-            missing, f"<= {params['max_unscored']:.0%} unscored",
-            hint="Check the judge (OPENAI_BASE_URL / OPENAI_API_KEY, a model that returns logprobs) and re-run: "
-                 "finished scores are cached, only the missing ones are asked again."))
+    table = metrics["table"]
+    out = unscored_finding(audit, metrics["unscored"], params, what)
     rows = metrics.get("failing", [])
     ev = evidence_rows(rows, lambda r: f"[{r['side']} {r['score']:g}]")
     sep = table["separation"]
@@ -236,10 +228,7 @@ class ResponseVetting(Audit):
                     if scores["positive"][i] is not None and scores["positive"][i] >= params["pos_min"]
                     and scores["negative"][i] is not None and scores["negative"][i] <= params["neg_max"]]
             no_text = [gen.error or "empty completion" for gen in generated if not (gen.text or "").strip()]
-            missing = unscored(results)
-            missing["n"] = len(texts)
-            missing["errors"] += len(no_text)
-            missing["reasons"] = sorted(set(missing["reasons"]) | set(no_text))[:3]
+            missing = unscored(results, no_text)
             metrics = {"table": pass_table(scores, params["pos_min"], params["neg_max"]), "unscored": missing,
                        "kept_pairs": len(kept), "vetted_pairs": n, "pairs": len(ds.pairs),
                        "kept_share": clean(len(kept) / n, 3) if n else None,
