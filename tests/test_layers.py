@@ -21,14 +21,14 @@ LAYERS = [
     ("traitlint.context", 3), ("traitlint.registry", 3), ("traitlint.audits", 3),
     ("traitlint.config", 4), ("traitlint.runner", 4), ("traitlint.result_cache", 4),
     ("traitlint.frontend", 5), ("traitlint.cli", 5), ("traitlint.pytest_plugin", 5), ("traitlint.scaffold", 5),
-    ("traitlint.reporters", 5), ("traitlint.extract_command", 5),
+    ("traitlint.reporters", 5), ("traitlint.extract_command", 5), ("traitlint.steer_command", 5),
     ("traitlint.model", 6),
 ]
 #: The model layer stands apart: it may use the core records, the loader and the features, and is
 #: reached only lazily, from model-backed audits and front ends.
 MODEL_MAY_IMPORT = {0, 1, 2, 6}
 MAY_IMPORT_MODEL_LAZILY = ("traitlint.audits.model", "traitlint.cli", "traitlint.pytest_plugin", "traitlint.frontend",
-                           "traitlint.extract_command")
+                           "traitlint.extract_command", "traitlint.steer_command")
 
 
 def layer_of(module: str) -> int:

@@ -1,4 +1,4 @@
-"""The `traitlint` command: check, audits, explain, init, extract, vectors.
+"""The `traitlint` command: check, audits, explain, init, extract, vectors, steer.
 
 Exit codes (as ruff): 0 nothing failed, 1 an audit failed (or warned, under ``--strict``),
 2 a usage error (unknown selector, bad configuration, missing path) or an internal error (an
@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     from traitlint.extract_command import add_parsers  # cheap: argparse only
 
     add_parsers(sub)  # extract, vectors
+    from traitlint.steer_command import add_parser as add_steer  # cheap: argparse only
+
+    add_steer(sub)
     return parser
 
 
@@ -250,8 +253,18 @@ def cmd_vectors(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
+def cmd_steer(args: argparse.Namespace) -> int:
+    from traitlint.extract_command import CommandError
+    from traitlint.steer_command import run_steer
+
+    try:
+        return run_steer(args)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {"check": cmd_check, "audits": cmd_audits, "explain": cmd_explain, "init": cmd_init,
-            "extract": cmd_extract, "vectors": cmd_vectors}
+            "extract": cmd_extract, "vectors": cmd_vectors, "steer": cmd_steer}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -263,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if not args.command:
         parser.print_usage(sys.stderr)
-        print("traitlint: error: a command is required (check, audits, explain, init, extract, vectors)", file=sys.stderr)
+        print("traitlint: error: a command is required (check, audits, explain, init, extract, vectors, steer)", file=sys.stderr)
         return 2
     from traitlint.config import ConfigError
 

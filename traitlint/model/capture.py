@@ -283,10 +283,24 @@ def mean_residual_norms(
     not position 0 / BOS, see the module docstring), in the order the layers were requested.
     Used to scale steering coefficients to the stream's size at a layer.
     """
-    chosen = resolve_layers(loaded, layers)
     ids = loaded.encode(list(texts))
     if not ids:
         raise ValueError("mean_residual_norms needs at least one text")
     require_tokens(ids, list(texts))
+    return mean_residual_norms_of_ids(loaded, ids, layers, batch_size=batch_size, progress=progress)
+
+
+def mean_residual_norms_of_ids(
+    loaded: LoadedModel,
+    ids: list[list[int]],
+    layers: Sequence[int] | None = None,
+    batch_size: int = 16,
+    progress: bool = False,
+) -> np.ndarray:
+    """:func:`mean_residual_norms` of already-tokenized prompts (e.g. chat-formatted ones)."""
+    chosen = resolve_layers(loaded, layers)
+    if not ids:
+        raise ValueError("mean_residual_norms needs at least one text")
+    require_tokens(ids)
     pooled = _pooled_pass(loaded, ids, content_positions(loaded, ids), chosen, "norm", batch_size, progress)
     return np.array([pooled.norm_sums[layer] / max(pooled.count, 1) for layer in chosen], dtype=np.float32)
