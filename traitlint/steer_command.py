@@ -318,7 +318,8 @@ def _run_rescore(args: argparse.Namespace, config: Any, cache_dir: Path | None, 
 def _report(outcome: Any, out: TextIO, threshold: float, services: Any) -> int:
     from traitlint.model import steer_results
 
-    steer_results.print_summary(str(outcome.header.get("trait")), outcome.summary, threshold, out)
+    direction = int((outcome.header.get("settings") or {}).get("direction") or 1)
+    steer_results.print_summary(str(outcome.header.get("trait")), outcome.summary, threshold, out, direction)
     if outcome.resumed:
         out.write(f"  resumed {outcome.resumed} finished run(s) from an earlier start\n")
     out.write(f"  results: {outcome.run_dir / steer_results.RESULTS}\n")

@@ -137,7 +137,7 @@ def _f(value: Any, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def print_summary(trait: str, summary: dict[str, Any], threshold: float, out: TextIO) -> None:
+def print_summary(trait: str, summary: dict[str, Any], threshold: float, out: TextIO, direction: int = 1) -> None:
     """The baseline, one row per run (best marked), and the best run in words."""
     base = summary["baseline"]
     best = summary["best"]
@@ -161,6 +161,9 @@ def print_summary(trait: str, summary: dict[str, Any], threshold: float, out: Te
     else:
         out.write(f"  best: layer {best['layer']}, ratio {best['ratio']:+.3f} (coefficient {best['coefficient']:+.1f}): "
                   f"trait {best['trait_mean']:.1f}, delta {best['delta']:+.1f}, coherence {best['coherence_mean']:.1f}\n")
+        if best["delta"] * direction <= 0:
+            out.write("  warning: no coherent run moved the trait score in the trait's direction; the vector shows "
+                      "no steering effect at these settings\n")
 
 
 # plot -------------------------------------------------------------------------------------------------
