@@ -31,6 +31,10 @@ demo: install
 	# trait vectors from the folders that pass, evaluated on held-out pairs, with llama.cpp control vectors
 	$(BIN)/traitlint extract datasets/ --export gguf --out vectors
 	$(BIN)/traitlint vectors vectors
+	# steer the embedded instruct model with the optimism vector: 4 questions, baseline and two ratios, the local
+	# judge for the trait score; coherence from the proxy (the 135M judge cannot tell a loop from prose)
+	$(BIN)/traitlint steer vectors --trait datasets/traits/mental_state/optimism --questions 4 \
+		--coefficients 0.3,-0.3 --coherence proxy --max-new-tokens 48 --no-progress
 
 ## test: the whole test suite
 test: install

@@ -227,6 +227,8 @@ def _run_steer(args: argparse.Namespace, config: Any, cache_dir: Path | None, ou
         notes.append("the trait folder changed since the vector was extracted (dataset hash differs)")
     layers = _layers(args.layers, vector_file)
     settings = _settings(args, layers, direction)
+    if args.model:  # the local judge is the instruct model, as for TL403: the one named here
+        config.model.instruct_model = args.model
     services, judge_id = _judge(config, cache_dir, args.judge)
 
     from traitlint.errors import Unavailable
@@ -235,7 +237,7 @@ def _run_steer(args: argparse.Namespace, config: Any, cache_dir: Path | None, ou
     if loaded is None:
         from traitlint.model.loading import ModelSpec, load_model
 
-        spec = ModelSpec(name=args.model or config.model.instruct_model, device=config.model.device,
+        spec = ModelSpec(name=config.model.instruct_model, device=config.model.device,
                          dtype=config.model.dtype)
         print(f"loading {spec.name} ...", file=sys.stderr)
         try:
