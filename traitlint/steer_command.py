@@ -304,7 +304,8 @@ def _run_rescore(args: argparse.Namespace, config: Any, cache_dir: Path | None, 
         raise CommandError("--trait PATH is required: the run does not record an existing trait folder")
     if not folder.is_dir():
         raise CommandError(f"{folder}: no such trait folder")
-    ds, _ = _gate(folder, config, cache_dir, True, out)  # rescoring never steers: a failing folder is reported, not refused
+    # rescoring never steers: a failing folder is reported, not refused
+    ds, _ = _gate(folder, config, cache_dir, True, out)
     prompt, prompt_identity, _, _ = trait_prompting(ds)
     services, judge_id = _judge(config, cache_dir, args.judge)
     try:

@@ -197,7 +197,8 @@ def test_a_vector_folder_resolves_to_the_trait_and_method(work, server):
     assert code == 0 and header["vector"]["method"] == "mean_diff"  # extract's suggestion
     code, _ = steer([str(root), "--trait", str(trait), "--method", "probe", "--coefficients", "0.2", *COMMON],
                     loaded, tmp)
-    assert results(tmp / "steering" / "tiny-llama" / "model" / "optimism_small" / "probe")[0]["vector"]["method"] == "probe"
+    probe_header = results(tmp / "steering" / "tiny-llama" / "model" / "optimism_small" / "probe")[0]
+    assert code == 0 and probe_header["vector"]["method"] == "probe"
     with pytest.raises(CommandError, match="no vector file for trait 'model/elsewhere'"):
         steer([str(root), "--trait", str(tmp / "traits" / "model" / "elsewhere"), *COMMON], loaded, tmp)
 

@@ -162,7 +162,7 @@ def steer_vector(loaded: Any, vector_file: Any, job: SteerJob, judge: Any, judge
         raise SteerError("no steering questions to ask")
     sha = file_sha256(vector_file.path)
     model_id = ModelServices.model_id(loaded)
-    norms = dict(zip(layers, prompt_norms(loaded, job.questions, layers, batch_size=job.batch_size)))
+    norms = dict(zip(layers, prompt_norms(loaded, job.questions, layers, batch_size=job.batch_size), strict=True))
     identity = {"format": STEER_FORMAT, "vector": sha, "model": model_id, "judge": judge_id,
                 "prompts": job.prompt_identity,
                 "coherence": text_sha256(COHERENCE_PROMPT) if job.settings.coherence == "judge" else "proxy",
@@ -196,8 +196,11 @@ def steer_vector(loaded: Any, vector_file: Any, job: SteerJob, judge: Any, judge
             say(f"layer {run.layer} ratio {run.ratio:+.3f}: trait {_fmt(s['trait_mean'])}, "
                 f"coherence {_fmt(s['coherence_mean'])}, delta {_fmt(s['delta'], '+.1f')}")
 
-    evaluator = Evaluator(job.questions, norms, generator, lambda prompts: judge.score_many(prompts, progress=job.progress),
-                          job.trait_prompt, on_run=on_run, done=done, coherence=job.settings.coherence)
+    def score(prompts: list[str]) -> list[Any]:
+        return judge.score_many(prompts, progress=job.progress)
+
+    evaluator = Evaluator(job.questions, norms, generator, score, job.trait_prompt, on_run=on_run, done=done,
+                          coherence=job.settings.coherence)
     baseline, runs = search(job.settings, evaluator)
     chosen = {r.key for r in runs}
     kept = runs + [r for key, r in done.items() if not r.is_baseline and key not in chosen]

@@ -142,8 +142,9 @@ def print_summary(trait: str, summary: dict[str, Any], threshold: float, out: Te
     base = summary["baseline"]
     best = summary["best"]
     source = summary.get("coherence_source", "judge")
-    out.write(f"\n== {trait} (coherence from the {source}): baseline trait {_f(base['trait_mean'], '.1f')} (std {_f(base['trait_std'], '.1f')}), "
-              f"coherence {_f(base['coherence_mean'], '.1f')}, 3-gram repeats {_f(base['repeated_3gram_rate'], '.3f')}, "
+    out.write(f"\n== {trait} (coherence from the {source}): baseline trait {_f(base['trait_mean'], '.1f')} "
+              f"(std {_f(base['trait_std'], '.1f')}), coherence {_f(base['coherence_mean'], '.1f')}, "
+              f"3-gram repeats {_f(base['repeated_3gram_rate'], '.3f')}, "
               f"zlib ratio {_f(base['compression_ratio'], '.3f')}, n={base['n']}\n")
     rows = [["LAYER", "RATIO", "COEF", "TRAIT", "STD", "DELTA", "COHERENCE", "3GRAM", "ZLIB", "N", "UNSCORED", ""]]
     for s in summary["runs"]:
@@ -155,12 +156,13 @@ def print_summary(trait: str, summary: dict[str, Any], threshold: float, out: Te
                      str(s["unscored"]), mark])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
-        out.write("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() + "\n")
+        out.write("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
     if best is None:
         out.write(f"  best: none: no run kept mean coherence >= {threshold:g}\n")
     else:
-        out.write(f"  best: layer {best['layer']}, ratio {best['ratio']:+.3f} (coefficient {best['coefficient']:+.1f}): "
-                  f"trait {best['trait_mean']:.1f}, delta {best['delta']:+.1f}, coherence {best['coherence_mean']:.1f}\n")
+        out.write(f"  best: layer {best['layer']}, ratio {best['ratio']:+.3f} "
+                  f"(coefficient {best['coefficient']:+.1f}): trait {best['trait_mean']:.1f}, "
+                  f"delta {best['delta']:+.1f}, coherence {best['coherence_mean']:.1f}\n")
         if best["delta"] * direction <= 0:
             out.write("  warning: no coherent run moved the trait score in the trait's direction; the vector shows "
                       "no steering effect at these settings\n")
@@ -194,7 +196,8 @@ def plot(path: Path, trait: str, summary: dict[str, Any], threshold: float) -> P
         ax_trait.scatter([best["ratio"]], [best["trait_mean"]], s=160, facecolors="none", edgecolors="black",
                          label="best", zorder=3)
     source = summary.get("coherence_source", "judge")
-    coherence_label = "coherence (judge, 0-100)" if source == "judge" else "coherence (proxy: 100 x (1 - 3-gram repeats))"
+    coherence_label = ("coherence (judge, 0-100)" if source == "judge"
+                       else "coherence (proxy: 100 x (1 - 3-gram repeats))")
     for ax, label in ((ax_trait, "trait score (judge, 0-100)"), (ax_coh, coherence_label)):
         ax.set_xlabel("perturbation ratio (x mean residual norm)")
         ax.set_ylabel(label)

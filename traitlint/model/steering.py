@@ -63,7 +63,8 @@ def steering(loaded: LoadedModel, vector: Any, layer: int, coefficient: float) -
         raise ValueError(f"layer {layer} out of range for a model with {len(blocks)} layers")
     direction = torch.as_tensor(np.asarray(vector, dtype=np.float32))
     if direction.ndim != 1 or direction.shape[0] != loaded.hidden_size:
-        raise SteeringMismatch(f"a steering vector must have shape [{loaded.hidden_size}], not {tuple(direction.shape)}")
+        raise SteeringMismatch(
+            f"a steering vector must have shape [{loaded.hidden_size}], not {tuple(direction.shape)}")
     block = blocks[int(layer)]
     weight = next(block.parameters(), None)
     if weight is not None:
@@ -102,7 +103,8 @@ def steered_answers(
                             progress=progress)
 
 
-def prompt_norms(loaded: LoadedModel, questions: Sequence[str], layers: Sequence[int], batch_size: int = 8) -> list[float]:
+def prompt_norms(loaded: LoadedModel, questions: Sequence[str], layers: Sequence[int],
+                 batch_size: int = 8) -> list[float]:
     """Mean residual-stream norm per layer over the chat-formatted ``questions`` (what gets steered).
 
     Token-weighted over the prompts' own tokens except position 0, the attention sink, whose norm
