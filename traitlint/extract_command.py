@@ -256,7 +256,6 @@ def extract_paths(
         _summary(report, stdout)
         return report
 
-    from traitlint.errors import Unavailable
     from traitlint.model.extract import (
         ExtractError,
         ExtractOptions,
@@ -267,15 +266,7 @@ def extract_paths(
     )
 
     if model is None:
-        from traitlint.model.loading import ModelSpec, load_model
-
-        spec = ModelSpec(name=model_id or config.model.base_model, device=config.model.device,
-                         dtype=config.model.dtype)
-        print(f"loading {spec.name} ...", file=sys.stderr)
-        try:
-            model = load_model(spec)
-        except Unavailable as exc:
-            raise CommandError(str(exc)) from None
+        model = load_for_command(model_id or config.model.base_model, config)
     try:
         from traitlint.model.capture import resolve_layers
 
@@ -309,6 +300,19 @@ def extract_paths(
         print_trait(done, item, stdout)
     _summary(report, stdout)
     return report
+
+
+def load_for_command(name: str, config: Any) -> Any:
+    """Load a model for a command (device and dtype from the configuration); unavailable -> usage error."""
+    from traitlint.errors import Unavailable
+    from traitlint.model.loading import ModelSpec, load_model
+
+    spec = ModelSpec(name=name, device=config.model.device, dtype=config.model.dtype)
+    print(f"loading {spec.name} ...", file=sys.stderr)
+    try:
+        return load_model(spec)
+    except Unavailable as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _trait_name(folder: Path) -> str:

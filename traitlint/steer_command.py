@@ -231,19 +231,11 @@ def _run_steer(args: argparse.Namespace, config: Any, cache_dir: Path | None, ou
         config.model.instruct_model = args.model
     services, judge_id = _judge(config, cache_dir, args.judge)
 
-    from traitlint.errors import Unavailable
+    from traitlint.extract_command import load_for_command
     from traitlint.model.steer import SteerError, SteerJob, steer_vector
 
     if loaded is None:
-        from traitlint.model.loading import ModelSpec, load_model
-
-        spec = ModelSpec(name=config.model.instruct_model, device=config.model.device,
-                         dtype=config.model.dtype)
-        print(f"loading {spec.name} ...", file=sys.stderr)
-        try:
-            loaded = load_model(spec)
-        except Unavailable as exc:
-            raise CommandError(str(exc)) from None
+        loaded = load_for_command(config.model.instruct_model, config)
     run_dir = Path(args.out) / slug(loaded.spec.name) / trait_id(folder) / str(vector_file.metadata.get("method")
                                                                               or path.stem)
     for note in notes:

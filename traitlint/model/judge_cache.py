@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,6 +109,15 @@ class CallCache:
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         atomic_write_text(path, json.dumps(entry, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+
+    def split_texts(self, prompts: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+        """For generation caches: (prompt -> cached text, the distinct prompts still to generate)."""
+        done: dict[str, str] = {}
+        for prompt in dict.fromkeys(prompts):
+            entry = self.get(prompt)
+            if entry is not None and isinstance(entry.result.get("text"), str):
+                done[prompt] = entry.result["text"]
+        return done, [p for p in dict.fromkeys(prompts) if p not in done]
 
     def entries(self) -> list[Path]:
         """Every entry file of this cache's namespace (all kinds and models), for inspection."""

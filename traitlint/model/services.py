@@ -131,12 +131,7 @@ class ModelServices:
         """Local greedy generation through the call cache, written batch by batch (resumable)."""
         cache = CallCache(self.cache_dir, kind=kind, model_id=f"local:{self.model_id(loaded)}",
                           params={"max_new_tokens": int(max_new_tokens), "greedy": True}, namespace="generation")
-        done: dict[str, str] = {}
-        for prompt in dict.fromkeys(prompts):
-            entry = cache.get(prompt)
-            if entry is not None and isinstance(entry.result.get("text"), str):
-                done[prompt] = entry.result["text"]
-        todo = [p for p in dict.fromkeys(prompts) if p not in done]
+        done, todo = cache.split_texts(prompts)
         step = max(1, self.config.batch_size) * 2
         chunks = [todo[i:i + step] for i in range(0, len(todo), step)]
         for chunk in _progress(chunks, self.progress, f"{kind} ({loaded.name})", unit="batch"):

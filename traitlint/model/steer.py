@@ -130,12 +130,7 @@ class _CachedGenerator:
         from traitlint.model.steering import steered_answers
 
         cache = self._cache(layer, coefficient)
-        done: dict[str, str] = {}
-        for question in dict.fromkeys(questions):
-            entry = cache.get(question)
-            if entry is not None and isinstance(entry.result.get("text"), str):
-                done[question] = entry.result["text"]
-        todo = [q for q in dict.fromkeys(questions) if q not in done]
+        done, todo = cache.split_texts(questions)
         vector = self.vector_file.vector(layer) if layer is not None else None
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start:start + self.batch_size]
