@@ -1,5 +1,7 @@
 """Detection power: each confound from issue 3, injected into 60% of the pairs of an otherwise clean
-set, makes its audit fail (warn, for the warning-level audits) at 20, 50 and 150 pairs.
+set, makes its audit fail (warn, for the warning-level audits) at 20, 50 and 150 pairs; and the
+measured power table (the smallest detected share, benchmarks/power_table.py, quoted in each audit's
+docstring) holds at its boundary: detected at that share, not at the share 10 points below.
 
 Why 60%: real defects are partial (an author slips into a habit for part of a batch); an audit that
 only fires at 85-100% misses them. The injections are the mild, realistic form of each confound:
@@ -40,11 +42,11 @@ def _valence(specs, pos, neg, sel):
 
 
 def _person(specs, pos, neg, sel):
-    """First-person pronouns switched to third person on the negative side (half the texts name
-    their subject instead, "The team ..."): `sel` picks which of the first-person pairs."""
-    first = [i for i, s in enumerate(specs) if s.subject % 8 in THIRD]
-    switch = {i for k, i in enumerate(first) if k < round(RATE * len(first)) or len(specs) <= 20}
-    q = [cd.render(s, "negative", subject=THIRD[s.subject % 8]) if i in switch else neg[i] for i, s in enumerate(specs)]
+    """First-person pronouns switched to third person on the negative side, in the selected pairs
+    that have a first-person subject (half the texts name their subject instead, "The team ...",
+    so a share of pairs switches about half that share of the texts)."""
+    q = [cd.render(s, "negative", subject=THIRD[s.subject % 8]) if i in sel and s.subject % 8 in THIRD else neg[i]
+         for i, s in enumerate(specs)]
     return pos, q
 
 
@@ -71,6 +73,38 @@ def test_partial_injection_fails_target_audit(code: str, n: int) -> None:
     p, q = inject(specs, pos, neg, _chosen(n, RATE))
     res = run(cd.write_folder(None, p, q, cd.trait_toml()), [code])[code]
     assert res.status == expected, (code, n, res.metrics, [f.message for f in res.findings])
+
+
+#: (audit, n) -> smallest injected share detected, as measured by benchmarks/power_table.py.
+POWER = {
+    ("TL101", 20): 0.3, ("TL101", 50): 0.2, ("TL101", 150): 0.1,
+    ("TL102", 20): 0.2, ("TL102", 50): 0.2, ("TL102", 150): 0.2,
+    ("TL302", 20): 0.4, ("TL302", 50): 0.4, ("TL302", 150): 0.4,
+    ("TL303", 20): 0.6, ("TL303", 50): 0.5, ("TL303", 150): 0.5,
+    ("TL304", 20): 0.4, ("TL304", 50): 0.4, ("TL304", 150): 0.4,
+    ("TL305", 20): 0.5, ("TL305", 50): 0.5, ("TL305", 150): 0.5,
+}
+LEVEL = {"failed": 2, "warned": 1, "passed": 0}
+
+
+def detected(code: str, n: int, share: float) -> bool:
+    """Whether `code` reaches its expected status with its confound injected into `share` of n pairs."""
+    specs = cd.default_specs(n)
+    pos, neg = cd.clean(specs)
+    inject, expected = CASES[code]
+    p, q = inject(specs, pos, neg, _chosen(n, share))
+    status = run(cd.write_folder(None, p, q, cd.trait_toml()), [code])[code].status
+    return LEVEL.get(status, -1) >= LEVEL[expected]
+
+
+@pytest.mark.parametrize(("code", "n"), sorted(POWER))
+def test_power_table_boundary(code: str, n: int) -> None:
+    smallest = POWER[(code, n)]
+    assert detected(code, n, smallest), f"{code} at n={n} no longer detects {smallest:.0%}: update the power table"
+    below = round(smallest - 0.1, 1)
+    if below > 0:
+        assert not detected(code, n, below), (
+            f"{code} at n={n} now detects {below:.0%}: more power (update POWER, the audit docstring) or a looser rule")
 
 
 def test_person_switch_is_caught_although_half_the_texts_have_no_pronoun() -> None:

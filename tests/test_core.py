@@ -174,7 +174,11 @@ def test_paired_test_effect_direction_and_symmetry():
     assert math.isclose(a.p, st.wilcoxon([x - y for x, y in zip(pos, neg)]).pvalue)
     same = stats.paired_test([1, 2, 3], [1, 2, 3])
     assert same.p == 1.0 and same.effect == 0.0 and same.dz == 0.0
-    json.dumps(stats.paired_test([2, 2, 2], [1, 1, 1]).__dict__)  # no inf/NaN
+    constant = stats.paired_test([2, 2, 2], [1, 1, 1])  # zero spread: dz is capped, never inf/NaN
+    json.dumps(constant.__dict__, allow_nan=False)
+    assert constant.effect == 1.0 and constant.dz == 99.0 and constant.p == 0.25
+    assert stats.paired_test([1, 1, 1], [2, 2, 2]).dz == -99.0
+    json.dumps(stats.paired_test([], []).__dict__, allow_nan=False)
 
 
 def test_auc_and_contingency():

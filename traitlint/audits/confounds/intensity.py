@@ -72,6 +72,12 @@ class IntensityMismatch(Audit):
     Example
     POS "...and I'm absolutely thrilled!" / NEG "...and I'm a bit concerned." in most pairs: warning.
 
+    Detection power (benchmarks/power_table.py, the test suite's synthetic set)
+    A booster ("extremely") on the positive side in a share of the pairs reaches this audit's
+    verdict from 50% of pairs at n = 20, 50% at n = 50 and 50% at n = 150; it does not improve with
+    n: an effect-size rule decides, not the p-value, so a smaller share is not caught however many
+    pairs there are.
+
     How to fix
     Match the strength of the signal on both sides (moderate by default): "hopeful"/"worried",
     "thrilled"/"devastated", and use boosters and "!" equally on both sides.

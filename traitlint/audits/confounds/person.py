@@ -68,6 +68,11 @@ class PersonConfound(Audit):
     Example
     POS "I think we can fix it" / NEG "She thinks they can't fix it" in most pairs: error.
 
+    Detection power (benchmarks/power_table.py, the test suite's synthetic set)
+    First person switched to third on the negative side (half the texts have no pronoun) in a share
+    of the pairs reaches this audit's verdict from 60% of pairs at n = 20, 50% at n = 50 and 50% at
+    n = 150; the share of marked texts decides once n is past 20.
+
     How to fix
     Keep the voice identical within each pair and vary it across pairs (I, we, she, they, the team).
     """

@@ -73,6 +73,12 @@ class ValenceConfound(Audit):
     Example
     POS "I got the promotion, so I feel" / NEG "I lost my job, so I feel" for most pairs: error.
 
+    Detection power (benchmarks/power_table.py, the test suite's synthetic set)
+    Good situations on the positive side and bad ones on the negative in a share of the pairs
+    reaches this audit's verdict from 40% of pairs at n = 20, 40% at n = 50 and 40% at n = 150; it
+    does not improve with n: an effect-size rule decides, not the p-value, so a smaller share is not
+    caught however many pairs there are.
+
     How to fix
     Keep the situation identical within a pair, and include both good and bad situations on both
     sides (good situation + pessimistic, bad situation + optimistic).
