@@ -141,5 +141,37 @@ def inject_intensity(pos: list[str], neg: list[str], specs: Sequence[Spec]) -> t
     return p, list(neg)
 
 
+#: Injectors that re-render the pair from its spec (a render keyword per side); applying one after
+#: another would silently drop the first, so :func:`inject_many` renders them together.
+RENDER_KWARGS = {
+    "TL303": lambda i, s: ({"subject": ("I", "I")}, {"subject": ("She", "she")}),
+    "TL302": lambda i, s: ({"sit": GOOD_NEWS[i % 3]}, {"sit": BAD_NEWS[i % 3]}),
+    "TL305": lambda i, s: ({"word": "extremely " + WORDS[s.words % len(WORDS)][0] + "!!"}, {}),
+}
+
+
+def inject_many(specs: Sequence[Spec], codes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The clean pairs with every confound in `codes` injected, none overwriting another.
+
+    Render-level confounds (person, valence, intensity) are combined into one rendering; the
+    text-level ones (opener, length, rare word) are applied to that text afterwards.
+    """
+    pos, neg = [], []
+    for i, s in enumerate(specs):
+        kw_pos: dict = {}
+        kw_neg: dict = {}
+        for code in codes:
+            if code in RENDER_KWARGS:
+                a, b = RENDER_KWARGS[code](i, s)
+                kw_pos.update(a)
+                kw_neg.update(b)
+        pos.append(render(s, "positive", **kw_pos))
+        neg.append(render(s, "negative", **kw_neg))
+    for code in codes:
+        if code not in RENDER_KWARGS:
+            pos, neg = INJECTORS[code](pos, neg, specs)
+    return pos, neg
+
+
 INJECTORS = {"TL101": inject_opener, "TL304": inject_length, "TL303": inject_person, "TL302": inject_valence,
              "TL102": inject_rare_word, "TL305": inject_intensity}

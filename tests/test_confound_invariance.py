@@ -132,12 +132,11 @@ spec_st = st.builds(cd.Spec, st.integers(0, 7), st.integers(0, 15), st.integers(
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(spec_st, min_size=20, max_size=36), st.lists(st.sampled_from(sorted(cd.INJECTORS)), max_size=2),
+@given(st.lists(spec_st, min_size=20, max_size=36),
+       st.lists(st.sampled_from(sorted(cd.INJECTORS)), max_size=2, unique=True),
        st.booleans(), st.randoms(use_true_random=False))
 def test_findings_metrics_and_evidence_mirror_under_swap_and_reorder(specs, codes, with_card, rnd: random.Random):
-    pos, neg = cd.clean(specs)
-    for code in codes:
-        pos, neg = cd.INJECTORS[code](pos, neg, specs)
+    pos, neg = cd.inject_many(specs, codes)  # chained injections that keep every confound
     card = cd.trait_toml() if with_card else None
     base = run(cd.write_folder(None, pos, neg, card))
     order = list(range(len(pos)))
@@ -194,3 +193,14 @@ def test_majority_pos_tag_ignores_counting_order():
     two.update(["NOUN", "ADP", "ADP", "NOUN"])
     assert _majority_tag(one) == _majority_tag(two) == "NOUN"
     assert _majority_tag(Counter({"ADP": 3, "NOUN": 1})) == "ADP"
+
+
+def test_inject_many_keeps_every_confound():
+    """Chained injection keeps each confound it was asked for (it used to re-render and drop the first)."""
+    specs = cd.default_specs(12)
+    pos, neg = cd.inject_many(specs, ["TL303", "TL302", "TL101"])
+    assert all(p.startswith("Still, ") for p in pos[: round(0.85 * 12)])
+    assert all(any(g in p for g in cd.GOOD_NEWS) for p in pos) and all(any(b in n for b in cd.BAD_NEWS) for n in neg)
+    assert all(" I " in f" {p} " or p.startswith(("I ", "Still, I ")) for p in pos)
+    assert all("she" in n.lower().split() for n in neg)
+    assert cd.inject_many(specs, []) == cd.clean(specs)
