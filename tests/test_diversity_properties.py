@@ -17,7 +17,7 @@ from traitlint.runner import Session
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "diversity"))
 import gen  # noqa: E402
 
-SETTINGS = settings(max_examples=8, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 TEMPLATES = [
@@ -78,7 +78,7 @@ def _signature(store: FeatureStore, root: Path, pairs) -> dict:
     return out
 
 
-@settings(max_examples=5, deadline=None, derandomize=True,
+@settings(max_examples=15, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), offset=st.integers(0, 50))
 def test_metrics_are_invariant_to_pair_order(store, tmp_path, seed, offset):
@@ -137,7 +137,7 @@ def _swap(label: dict) -> dict:
     return out
 
 
-@settings(max_examples=4, deadline=None, derandomize=True,
+@settings(max_examples=12, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), offset=st.integers(0, 50))
 def test_audits_are_invariant_to_pair_order_and_to_swapping_sides(store, tmp_path, seed, offset):
