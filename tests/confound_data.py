@@ -1,7 +1,9 @@
 """Synthetic matched pairs for the confound audit tests: clean by construction, plus confound injectors.
 
-A clean pair differs only in one declared trait word, so every non-trait feature is shared by both
-texts. Each injector adds exactly one confound from issue 3 to an otherwise clean set.
+A clean pair from `clean` differs only in one declared trait word, so every non-trait feature is
+shared by both texts; `realistic_clean` makes pairs that differ as hand-written ones do (a trait
+phrase of up to three words, neutral rewording on either side) with no confound. Each injector adds
+exactly one confound from issue 3 to an otherwise clean set; `inject_many` combines several.
 """
 from __future__ import annotations
 
@@ -65,6 +67,54 @@ def render(spec: Spec, side: str, sit: str | None = None, subject: tuple[str, st
 
 def clean(specs: Sequence[Spec]) -> tuple[list[str], list[str]]:
     return [render(s, "positive") for s in specs], [render(s, "negative") for s in specs]
+
+
+#: Trait phrases of the realistic generator: several words differ within a pair (same token count),
+#: many phrasings per side, none dominant; all their words are declared trait words.
+PHRASES = [("hopeful", "worried"), ("encouraged", "discouraged"), ("optimistic", "pessimistic"),
+           ("upbeat", "uneasy"), ("confident", "doubtful"), ("bright and steady", "dark and shaky"),
+           ("calm and positive", "tense and negative"), ("cheerful", "gloomy"), ("promising", "alarming"),
+           ("buoyant", "deflated"), ("sunny", "bleak"), ("eager", "anxious")]
+#: Neutral wording that varies independently on either side of a pair, as in hand-written pairs
+#: ("the notes" on one side, "the minutes" on the other): never one-sided in aggregate.
+SWAPS = [("the notes", "the minutes"), ("the report", "the memo"), ("the mood", "the atmosphere"),
+         ("the conversation", "the discussion"), ("the summary", "the overview"), ("next step", "next stage")]
+
+
+def realistic_clean(specs: Sequence[Spec], seed: int = 0) -> tuple[list[str], list[str]]:
+    """Clean pairs that differ in more than one declared word, like real ones: the trait is a phrase
+    (`PHRASES`, up to three differing tokens), and neutral wording (`SWAPS`) is reworded on one side
+    of about 30% of the pairs that contain it, on whichever side has been reworded less so far, so
+    the sides are not identical outside the trait signal but no non-trait word leans to one side.
+    Deterministic in `seed`."""
+    import random
+
+    rnd = random.Random(seed)
+    swapped = {(a, side): 0 for a, _ in SWAPS for side in (0, 1)}
+    pos, neg = [], []
+    for i, spec in enumerate(specs):
+        phrase = PHRASES[(spec.words + 5 * (i % 3)) % len(PHRASES)]
+        texts = []
+        for side, name in enumerate(("positive", "negative")):
+            word = WORDS[spec.words % len(WORDS)][side]
+            texts.append(render(spec, name).replace(f" {word}", " " + phrase[side], 1))
+        for a, b in SWAPS:
+            if a in texts[0] and rnd.random() < 0.3:
+                side = min((0, 1), key=lambda k: (swapped[(a, k)], rnd.random()))
+                swapped[(a, side)] += 1
+                texts[side] = texts[side].replace(a, b, 1)
+        pos.append(texts[0])
+        neg.append(texts[1])
+    return pos, neg
+
+
+def phrase_card() -> str:
+    """The trait card declaring every word of `PHRASES` (their words are the trait signal)."""
+    words = {"positive": set(), "negative": set()}
+    for p, n in PHRASES:
+        words["positive"].update(w for w in p.split() if w != "and")
+        words["negative"].update(w for w in n.split() if w != "and")
+    return trait_toml(sorted(words["positive"]), sorted(words["negative"]))
 
 
 def default_specs(n: int = 36) -> list[Spec]:

@@ -110,12 +110,13 @@ def test_injected_confound_fails_its_audit(tmp_path, specs, code, expected):
 #: Per audit: does a finding's metric name the confound that was injected (feature, kind, side)?
 REPORTS_INJECTED = {
     "TL101": lambda m: (m.get("feature"), m.get("kind"), m.get("side")) == ("still", "opener", "positive"),
-    "TL304": lambda m: m.get("mean_negative", 0) > m.get("mean_positive", 0) and m.get("longer_positive") == 0,
+    "TL304": lambda m: m.get("mean_negative", 0) > m.get("mean_positive", 0)
+                       and m.get("longer_negative", 0) > m.get("longer_positive", 0),
     "TL303": lambda m: (m.get("person"), m.get("side")) in ((1, "positive"), (3, "negative"))
                        and m.get("scope") == "narration",
     "TL302": lambda m: m.get("mean_positive", 0) > m.get("mean_negative", 0) > -1,
     "TL102": lambda m: m.get("side") == "positive" and any(r.get("lemma") == "turquoise" for r in m.get("lemmas", [])),
-    "TL305": lambda m: m.get("mean_positive", 0) - m.get("mean_negative", 0) >= 1.0,
+    "TL305": lambda m: m.get("mean_positive", 0) - m.get("mean_negative", 0) >= 0.3,
 }
 
 
