@@ -32,18 +32,30 @@ def severities(result) -> list[str]:
 # -- a carefully varied folder passes every diversity audit ------------------------------------
 def test_varied_folder_passes_all(store, tmp_path):
     folder = gen.write_folder(tmp_path / "varied", gen.varied_pairs(42))
-    for code in CODES:
-        r = run(store, folder, code)
-        assert r.status in ("passed", "skipped"), (code, [f.message for f in r.findings])
+    results = {code: run(store, folder, code) for code in CODES}
+    status = {code: r.status for code, r in results.items()}
+    assert status == {"TL201": "passed", "TL202": "passed", "TL203": "passed", "TL204": "passed",
+                      "TL205": "skipped", "TL301": "passed"}, {c: [f.message for f in r.findings]
+                                                                for c, r in results.items()}
+    assert "no [plan]" in results["TL205"].reason  # skipped for a stated reason, not silently
+    for r in results.values():
         assert "warning" not in severities(r) and "error" not in severities(r)
-    assert run(store, folder, "TL202").metrics["effective_frames"] >= 4
+    assert results["TL202"].metrics["effective_frames"] >= 4
+    # What keeps TL301 quiet here, stated rather than hidden: NMF merges unrelated domains of this
+    # generator into topics over the 25% limit that do not reproduce across refits, and an
+    # unreproduced topic is info, never a warning (issue 13 replaces NMF topics with domains).
+    over = [f for f in results["TL301"].findings if "limit 25%" in f.message]
+    assert all(f.severity.value == "info" and "uncertain topic" in f.message for f in over)
 
 
 def test_results_are_json_serialisable(store, tmp_path):
     folder = gen.write_folder(tmp_path / "v", gen.varied_pairs(30))
     for code in CODES:
         r = run(store, folder, code)
-        json.dumps(r.to_dict(), allow_nan=False)
+        data = r.to_dict()
+        text = json.dumps(data, allow_nan=False)  # raises on NaN or inf anywhere in the metrics
+        assert json.loads(text) == data, code  # and nothing is lost or coerced on the way
+        assert r.status == "skipped" or data["metrics"], code  # an audit that ran reports its numbers
 
 
 # -- TL201 / TL202 ----------------------------------------------------------------------------

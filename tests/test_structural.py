@@ -83,8 +83,12 @@ def test_metrics_are_json_serialisable(tmp_path):
     pos, neg = lines_pair()
     write_pairs(folder, pos, neg[:10] + neg[11:])
     (tr,) = Session(Config(select=STRUCTURAL)).run([folder])
-    text = json.dumps([r.to_dict() for r in tr.results], allow_nan=False)
-    assert "TL002" in text
+    data = [r.to_dict() for r in tr.results]
+    text = json.dumps(data, allow_nan=False)  # raises on NaN or inf in any metric
+    assert json.loads(text) == data
+    tl002 = next(d for d in data if d["code"] == "TL002")
+    assert tl002["metrics"]["negative_lines"] == tl002["metrics"]["positive_lines"] - 1  # the deleted line
+    assert tl002["status"] == "failed" and tl002["findings"]
 
 
 # ---------------------------------------------------------------------------------------------- TL001
@@ -170,12 +174,24 @@ def test_tl002_scrambled_order(tmp_path):
 
 
 def test_tl002_shuffled_early_divergence_set_is_not_flagged(tmp_path):
-    """Pairs that share no words cannot be checked; a shuffle there must not be called scrambled."""
+    """Pairs whose only shared words are shared by every line cannot be checked: every negative is as
+    similar to every positive as to its own. A real shuffle of such a set must not be called
+    scrambled (the common words give an aligner plenty of equal-similarity ties to misread)."""
     folder = copy_good(tmp_path)
-    pos = [f"Honestly {n} day{i} looked bright" for i, n in enumerate(NOUNS)]
-    neg = [f"Sadly nothing{i} went well with {NOUNS[(i + 5) % 30]}s" for i in range(30)]
-    write_pairs(folder, pos, neg)
-    assert run(folder, "TL002").status == "passed"
+    pos = [f"Honestly the {n} looked bright today, day {i} of the trip" for i, n in enumerate(NOUNS)]
+    neg = [f"Sadly the {NOUNS[(i + 5) % 30]}s looked broken today, the last stop of the trip" for i in range(30)]
+    order = list(range(30))
+    random.Random(1).shuffle(order)
+    assert sum(i != j for i, j in enumerate(order)) > 20  # the shuffle really moves lines
+    write_pairs(folder, pos, [neg[j] for j in order])
+    result = run(folder, "TL002")
+    assert result.status == "passed", messages(result)
+    alignment = result.metrics["alignment"]
+    assert not alignment["scrambled"] and not alignment["shifts"]
+    # the same lines with distinctive shared words per pair, shuffled the same way, are caught
+    matched_neg = [f"Sadly the {n} looked broken today, day {i} of the trip" for i, n in enumerate(NOUNS)]
+    write_pairs(folder, pos, [matched_neg[j] for j in order])
+    assert run(folder, "TL002").metrics["alignment"]["scrambled"]
 
 
 def test_tl002_blank_line_reported_even_when_unpairable(tmp_path):
