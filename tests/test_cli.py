@@ -94,9 +94,10 @@ def test_bad_config_exits_2(repo, capsys):
 
 
 def test_audit_crash_exits_2_and_reports_the_error(repo, capsys):
-    # TX902 is ignored in pyproject.toml, and --select does not override an ignore: nothing runs
-    code, out, _ = run(capsys, "check", "datasets/traits/good/alpha", "--select", "TX902", "--format", "json")
-    assert code == 0 and json.loads(out)["summary"]["results"] == 0
+    # TX902 is ignored in pyproject.toml, and --select does not override an ignore: nothing would
+    # run, which is a usage error (it used to print "All checks passed!")
+    code, out, err = run(capsys, "check", "datasets/traits/good/alpha", "--select", "TX902", "--format", "json")
+    assert code == 2 and out == "" and "leaves no audit to run" in err
     (repo / "pyproject.toml").write_text("", encoding="utf-8")
     code, out, _ = run(capsys, "check", "datasets/traits/good/alpha", "--select", "TX902", "--format", "json")
     audit = json.loads(out)["traits"][0]["audits"][0]
@@ -118,7 +119,13 @@ def test_text_format_is_ruff_like(repo, capsys):
     assert "  datasets/traits/good/alpha/negative.txt:3  When the oven stopped working, she looked at it and angrily" in out
     assert "  metric: share=0.5, pairs=5 vs threshold 0.2" in out
     assert "  hint: Rewrite the third pair." in out
-    assert "datasets/traits/good/gamma: TX904 error_third_line skipped: ignored in trait.toml: fixture: the third line is fine" in out
+    # grouped by folder: a header with the folder's summary, its findings, then its skips beside it
+    lines = out.splitlines()
+    assert "datasets/traits/good/alpha: 1 error, 0 warnings; audits: 4 passed, 1 failed" in lines
+    gamma = lines.index("datasets/traits/good/gamma: 0 errors, 1 warning; audits: 3 passed, 1 warned, 1 skipped")
+    assert "  skipped TX904 error_third_line: ignored in trait.toml: fixture: the third line is fine" in lines[gamma:]
+    assert "  skipped 3 audits (TL004, TX901, TX904): cannot pair prefills: positive.txt has 3 lines" \
+           " but negative.txt has 2: line i of one no longer matches line i of the other" in lines
     summary = out.strip().splitlines()[-1]
     assert re.fullmatch(r"Checked 4 trait folders with 5 audits: \d+ passed, \d+ warned, 2 failed, 4 skipped, 0 errors; .*",
                         summary), summary
@@ -126,7 +133,9 @@ def test_text_format_is_ruff_like(repo, capsys):
 
 def test_show_passing_lists_metrics(repo, capsys):
     _, out, _ = run(capsys, "check", "datasets/traits/good/alpha", "--show-passing")
-    assert "datasets/traits/good/alpha: TL004 pair_count passed (pairs=5)" in out
+    lines = out.splitlines()
+    header = lines.index("datasets/traits/good/alpha: 2 errors, 0 warnings; audits: 3 passed, 2 failed")
+    assert "  TL004 pair_count passed (pairs=5)" in lines[header:]
 
 
 def test_json_schema(repo, capsys):
@@ -161,8 +170,16 @@ def test_json_schema(repo, capsys):
 def test_github_annotations(repo, capsys):
     _, out, _ = run(capsys, "check", "datasets", "--format", "github")
     lines = [line for line in out.splitlines() if line.startswith("::")]
+    skips = [line for line in lines if re.search(r",title=[^:]* skipped::", line)]
+    lines = [line for line in lines if line not in skips]
     pattern = re.compile(r"::(error|warning|notice) file=[^,:]+(,line=\d+)?,title=TX?L?\d+ [a-z_]+::.+")
     assert lines and all(pattern.fullmatch(line) for line in lines), lines
+    # skipped audits are annotated too, one line per folder and reason, on a file of the folder
+    assert ("::notice file=datasets/traits/good/gamma/positive.txt,title=TX904 error_third_line skipped::"
+            "datasets/traits/good/gamma: TX904 not checked: ignored in trait.toml: fixture: the third line is fine") \
+        in skips, skips
+    assert any(line.startswith("::warning file=datasets/traits/bad/broken/") and "title=3 audits skipped::" in line
+               for line in skips), skips
     assert any(line.startswith("::error file=datasets/traits/good/alpha/negative.txt,line=3,title=TX904 error_third_line::"
                                "the third pair is suspicious%0A") for line in lines)
     assert any(line.startswith("::warning file=datasets/traits/good/beta/positive.txt,line=1,") for line in lines)
@@ -191,8 +208,9 @@ def test_sarif_structure(repo, capsys):
                 assert loc["physicalLocation"]["region"]["startLine"] >= 1
     third = next(r for r in results if r["ruleId"] == "TX904")
     assert [(l["physicalLocation"]["artifactLocation"]["uri"], l["physicalLocation"]["region"]["startLine"])
-            for l in third["locations"]] == [("datasets/traits/good/alpha/negative.txt", 3),
-                                              ("datasets/traits/good/alpha/positive.txt", 3)]
+            for l in third["locations"] + third["relatedLocations"]] == [("datasets/traits/good/alpha/negative.txt", 3),
+                                                                        ("datasets/traits/good/alpha/positive.txt", 3)]
+    assert len(third["locations"]) == 1  # the partner line is a related location
 
 
 def test_output_file(repo, capsys):
@@ -282,7 +300,7 @@ def test_cache_dir_precedence(tmp_path, monkeypatch):
 def test_pre_commit_hook_definition():
     text = (Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     fields = dict(re.findall(r"^\s*-?\s*(\w+): (.+)$", text, flags=re.M))
-    assert fields["id"] == "traitlint" and fields["entry"] == "traitlint check"
+    assert fields["id"] == "traitlint" and fields["entry"] == "traitlint check --force-exclude"
     assert fields["require_serial"] == "true" and fields["pass_filenames"] == "true"
     files = re.compile(fields["files"])
     for path in ("datasets/traits/x/opt/positive.txt", "negative.jsonl", "a/b/trait.toml", "a/steering.json"):

@@ -16,12 +16,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "traitlint"
 #: (module prefix, layer); the longest matching prefix wins.
 LAYERS = [
     ("traitlint", 0), ("traitlint.finding", 0), ("traitlint.errors", 0), ("traitlint.atomic", 0),
+    ("traitlint.cachedir", 0),
     ("traitlint.dataset", 1),
     ("traitlint.nlp", 2),
     ("traitlint.context", 3), ("traitlint.registry", 3), ("traitlint.audits", 3),
-    ("traitlint.config", 4), ("traitlint.runner", 4), ("traitlint.result_cache", 4),
+    ("traitlint.config", 4), ("traitlint.runner", 4), ("traitlint.result_cache", 4), ("traitlint.parallel", 4),
+    ("traitlint.suppress", 4), ("traitlint.baseline", 4), ("traitlint.discovery", 4),
     ("traitlint.frontend", 5), ("traitlint.cli", 5), ("traitlint.pytest_plugin", 5), ("traitlint.scaffold", 5),
     ("traitlint.reporters", 5), ("traitlint.extract_command", 5), ("traitlint.steer_command", 5),
+    ("traitlint.report", 5), ("traitlint.progress", 5), ("traitlint.clean_command", 5),
     ("traitlint.model", 6),
 ]
 #: The model layer stands apart: it may use the core records, the loader and the features, and is

@@ -62,7 +62,7 @@ def junit_outcomes(path: Path) -> dict[str, str]:
 def test_collection_names_and_order(project):
     result = project.runpytest("--collect-only", "-q", "datasets")
     ids = [line for line in result.outlines if "::" in line]
-    assert ids == [f"{folder}::{name}" for folder in FOLDERS for name in AUDIT_NAMES]
+    assert ids == [f"{folder}/positive.txt::{name}" for folder in FOLDERS for name in AUDIT_NAMES]
 
 
 def test_keyword_selects_by_code(project):
@@ -70,19 +70,19 @@ def test_keyword_selects_by_code(project):
     assert result.ret == 0
     result.assert_outcomes(passed=3, skipped=1, deselected=16)
     outcomes = outcomes_by_id(result)
-    assert set(outcomes) == {f"{f}::pair_count" for f in FOLDERS[1:]}
+    assert set(outcomes) == {f"{f}/positive.txt::pair_count" for f in FOLDERS[1:]}
 
 
 def test_outcomes_warnings_and_failure_report(project):
     result = project.runpytest("datasets", "-rA")
     assert result.ret == 1
     outcomes = outcomes_by_id(result)
-    assert outcomes["datasets/traits/good/alpha::error_third_line"] == "FAILED"
-    assert outcomes["datasets/traits/bad/broken::load_errors"] == "FAILED"
-    assert outcomes["datasets/traits/good/beta::pair_count"] == "PASSED"  # a warning passes
-    assert outcomes["datasets/traits/good/beta::warn_first_line"] == "PASSED"
+    assert outcomes["datasets/traits/good/alpha/positive.txt::error_third_line"] == "FAILED"
+    assert outcomes["datasets/traits/bad/broken/positive.txt::load_errors"] == "FAILED"
+    assert outcomes["datasets/traits/good/beta/positive.txt::pair_count"] == "PASSED"  # a warning passes
+    assert outcomes["datasets/traits/good/beta/positive.txt::warn_first_line"] == "PASSED"
     assert [k for k, v in outcomes.items() if v == "FAILED"] == [
-        "datasets/traits/bad/broken::load_errors", "datasets/traits/good/alpha::error_third_line"]
+        "datasets/traits/bad/broken/positive.txt::load_errors", "datasets/traits/good/alpha/positive.txt::error_third_line"]
     text = result.stdout.str()
     # the failure: finding, metric vs threshold, evidence as file:line  text, hint
     result.stdout.fnmatch_lines([
@@ -95,7 +95,7 @@ def test_outcomes_warnings_and_failure_report(project):
     ])
     # warnings are listed in their own summary section, sorted by node id
     section = text[text.index("traitlint warnings"):text.index("short test summary")]
-    assert section.index("good/beta::pair_count") < section.index("good/beta::warn_first_line")
+    assert section.index("good/beta/positive.txt::pair_count") < section.index("good/beta/positive.txt::warn_first_line")
     assert "3 pairs, below the recommended 4" in section
     assert "datasets/traits/good/beta/positive.txt:1  The bus might maybe be late" in section
     assert "ignores TX901 without a reason" in section  # gamma's empty ignore reason is a warning
@@ -105,9 +105,9 @@ def test_outcomes_warnings_and_failure_report(project):
 def test_strict_makes_warnings_fail(project):
     result = project.runpytest("datasets", "-k", "beta", "--traitlint-strict", "-rA")
     outcomes = outcomes_by_id(result)
-    assert outcomes["datasets/traits/good/beta::pair_count"] == "FAILED"
-    assert outcomes["datasets/traits/good/beta::warn_first_line"] == "FAILED"
-    assert outcomes["datasets/traits/good/beta::error_third_line"] == "PASSED"
+    assert outcomes["datasets/traits/good/beta/positive.txt::pair_count"] == "FAILED"
+    assert outcomes["datasets/traits/good/beta/positive.txt::warn_first_line"] == "FAILED"
+    assert outcomes["datasets/traits/good/beta/positive.txt::error_third_line"] == "PASSED"
     assert result.ret == 1
 
 
@@ -121,7 +121,7 @@ def test_select_and_ignore_options(project):
     result = project.runpytest("datasets", "--collect-only", "-q", "--traitlint-select", "TX9,TL004",
                                "--traitlint-ignore", "TX903", "--traitlint-ignore", "corpus_size")
     ids = [line for line in result.outlines if "::" in line]
-    assert ids == [f"{f}::{n}" for f in FOLDERS for n in ("pair_count", "warn_first_line", "error_third_line")]
+    assert ids == [f"{f}/positive.txt::{n}" for f in FOLDERS for n in ("pair_count", "warn_first_line", "error_third_line")]
 
 
 def test_unknown_selector_is_a_usage_error(project):
@@ -146,7 +146,7 @@ def test_skip_reasons_are_shown(project):
     assert "SKIPPED [3] datasets/traits/bad/broken: cannot pair prefills" in text
     assert "SKIPPED [1] datasets/traits/good/gamma: ignored in trait.toml: fixture: the third line is fine" in text
     section = text[text.index("traitlint ignores"):]
-    assert "datasets/traits/good/gamma::error_third_line: ignored in trait.toml: fixture: the third line is fine" in section
+    assert "datasets/traits/good/gamma/positive.txt::error_third_line: ignored in trait.toml: fixture: the third line is fine" in section
 
 
 def test_junitxml_rows_carry_file_and_line(project):
@@ -156,7 +156,7 @@ def test_junitxml_rows_carry_file_and_line(project):
     failing = cases["error_third_line"]
     assert failing.get("file") == "datasets/traits/good/alpha/negative.txt"
     assert failing.get("line") == "2"  # pytest locations are 0-based, as for Python tests
-    assert cases["pair_count"].get("file") == "datasets/traits/good/alpha"
+    assert cases["pair_count"].get("file") == "datasets/traits/good/alpha/positive.txt"  # the anchor file
     # the default xunit2 family drops file/line attributes: evidence goes into properties
     project.runpytest("datasets", "-k", "alpha", "--junitxml=out2.xml")
     props = [(p.get("name"), p.get("value")) for p in ET.parse(project.path / "out2.xml").getroot().iter("property")]
@@ -182,7 +182,7 @@ def test_crashing_audit_fails_its_item(project):
 def test_malformed_folder_fails_cleanly_naming_its_files(project):
     result = project.runpytest("datasets/traits/bad", "-rA")
     text = result.stdout.str()
-    assert outcomes_by_id(result)["datasets/traits/bad/broken::load_errors"] == "FAILED"
+    assert outcomes_by_id(result)["datasets/traits/bad/broken/positive.txt::load_errors"] == "FAILED"
     assert "datasets/traits/bad/broken/positive.txt:1: TL001 [warning] positive.txt starts with a UTF-8 byte-order mark" in text
     assert "datasets/traits/bad/broken/steering.json:4: TL001 [error] invalid JSON" in text
     assert "positive.txt has 3 lines but negative.txt has 2" in text
@@ -235,7 +235,7 @@ def test_xdist_gives_the_same_outcomes_as_a_serial_run(project):
     a, b = junit_outcomes(project.path / "serial.xml"), junit_outcomes(project.path / "parallel.xml")
     assert len(a) == 20 and a == b
     assert "traitlint warnings" in parallel.stdout.str()  # the controller gets the warnings too
-    assert "good/beta::warn_first_line" in parallel.stdout.str()
+    assert "good/beta/positive.txt::warn_first_line" in parallel.stdout.str()
 
 
 def test_plugin_and_cli_imports_are_cheap():

@@ -54,14 +54,17 @@ def test_format_metric_shows_scalars_against_threshold():
     assert format_metric(finding()) == ""
 
 
-def test_text_groups_identical_skips_and_shows_reasons():
+def test_text_shows_skips_beside_their_folder_with_reasons():
     results = [TraitResult(f"d/t{i}", [AuditResult("TL101", "leak", "skipped", reason="no spaCy pipeline")])
                for i in range(3)]
     results.append(TraitResult("d/t9", [AuditResult("TL004", "pair_count", "skipped",
                                                     reason="ignored in trait.toml: pilot set")]))
-    out = render("text", RunReport(results))
-    assert "3 trait folders: TL101 leak skipped: no spaCy pipeline" in out
-    assert "d/t9: TL004 pair_count skipped: ignored in trait.toml: pilot set" in out
+    lines = render("text", RunReport(results)).splitlines()
+    for i in range(3):  # every folder is named, its skip right under its header
+        header = lines.index(f"d/t{i}: 0 errors, 0 warnings; audits: 0 passed, 1 skipped")
+        assert lines[header + 1] == "  skipped TL101 leak: no spaCy pipeline"
+    header = lines.index("d/t9: 0 errors, 0 warnings; audits: 0 passed, 1 skipped")
+    assert lines[header + 1] == "  skipped TL004 pair_count: ignored in trait.toml: pilot set"
 
 
 def test_json_replaces_non_finite_numbers():
@@ -82,9 +85,13 @@ def test_github_escaping():
     assert "bad, really%0Abad" in first and "\n" not in first
 
 
-def test_github_info_is_a_notice_without_line():
-    out = render("github", report(("passed", [finding("info")])))
-    assert out.startswith("::notice file=datasets/x/optimism,title=TL101 lexical_label_leak::leak")
+def test_github_info_is_a_notice_without_line_only_on_request():
+    assert not render("github", report(("passed", [finding("info")]))).startswith("::")
+    r = report(("passed", [finding("info")]))
+    r.show_info = True
+    # no file of the folder exists here: the folder itself is named
+    assert render("github", r).startswith("::notice file=datasets/x/optimism,title=TL101 lexical_label_leak::"
+                                          "datasets/x/optimism: leak")
 
 
 def test_sarif_locations_and_levels():
@@ -93,11 +100,13 @@ def test_sarif_locations_and_levels():
     data = json.loads(render("sarif", r))
     results = data["runs"][0]["results"]
     assert [x["level"] for x in results] == ["error", "note"]
-    locs = [l["physicalLocation"] for l in results[0]["locations"]]
+    locs = [l["physicalLocation"] for l in results[0]["locations"] + results[0]["relatedLocations"]]
+    assert len(results[0]["locations"]) == 1  # the other evidence lines are related locations
     assert locs[0] == {"artifactLocation": {"uri": "datasets/x/optimism/negative.txt", "uriBaseId": "%SRCROOT%"},
                        "region": {"startLine": 7, "snippet": {"text": "text"}}}
     assert "region" not in locs[1]
-    # no evidence: the trait folder itself is the location (SARIF consumers need one)
+    # no evidence and no file of the folder on disk: the trait folder itself is the location
+    # (SARIF consumers need one; with files there, one of them is: tests/test_output.py)
     assert results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "datasets/x/optimism/"
     assert data["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path.cwd().as_uri().rstrip("/") + "/"
 

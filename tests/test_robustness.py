@@ -400,7 +400,7 @@ def test_plugin_on_a_malformed_folder_fails_items_naming_files(pytester: pytest.
     assert "datasets/broken/definition.txt:1: TL001 [error] definition.txt is not valid UTF-8" in text
     assert "datasets/broken/steering.json:1: TL006 [error]" in text
     outcomes = {line.split(" - ")[0] for line in result.outlines if line.startswith(("PASSED", "FAILED"))}
-    assert {"FAILED datasets/broken::files", "FAILED datasets/broken::steering_format"} <= outcomes
+    assert {"FAILED datasets/broken/positive.txt::files", "FAILED datasets/broken/positive.txt::steering_format"} <= outcomes
     result.assert_outcomes(failed=4, passed=2, skipped=1)  # one item per audit, once: the link is not followed
 
 
@@ -569,9 +569,10 @@ def test_concurrent_runs_share_a_cache_safely(tmp_path):
     runs = [json.loads(out)["traits"] for out, _ in outputs]
     warm = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert runs[0] == runs[1] == json.loads(warm.stdout)["traits"]
+    assert sorted(e.name for e in cache.iterdir() if e.is_file()) == [".gitignore", "CACHEDIR.TAG"]
     for entry in cache.rglob("*"):
         assert not entry.name.endswith(".tmp"), "a temporary file was left behind"
-        if entry.is_file():
+        if entry.is_file() and entry.parent != cache:  # below the tag files: every entry is whole JSON
             json.loads(entry.read_text(encoding="utf-8"))
 
 

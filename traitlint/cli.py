@@ -1,4 +1,4 @@
-"""The `traitlint` command: check, audits, explain, init, extract, vectors, steer.
+"""The `traitlint` command: check, audits, explain, init, extract, vectors, steer, report, clean.
 
 Exit codes (as ruff): 0 nothing failed, 1 an audit failed (or warned, under ``--strict``),
 2 a usage error (unknown selector, bad configuration, missing path) or an internal error (an
@@ -6,7 +6,8 @@ audit crashed). Usage errors print one line on stderr, never a traceback.
 
 `check` accepts trait folders, folders holding them, or files inside trait folders (what
 pre-commit passes); every trait folder found goes into one `Session`, so corpus-level audits
-(cross-folder duplicates) see the whole run. Importing this module is cheap: the runner, the
+(cross-folder duplicates) see the whole run (``-j N`` spreads the folders over N processes with
+the same report, `traitlint.parallel`). Importing this module is cheap: the runner, the
 audits and spaCy are imported only when a command needs them.
 """
 from __future__ import annotations
@@ -34,6 +35,113 @@ def _add_selection(parser: argparse.ArgumentParser) -> None:
                         help="audits to skip (added to the configured ignores)")
 
 
+def _add_triage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--statistics", action="store_true",
+                        help="a count per audit code instead of the findings (text, concise, json)")
+    parser.add_argument("-q", "--quiet", action="count", default=0,
+                        help="text, concise: only the summary line; -qq: nothing, the exit code says it")
+    parser.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="record today's findings in FILE (then --baseline FILE reports only new ones)")
+
+
+def _check_triage_options(args: argparse.Namespace) -> Any:
+    """Validate --statistics and read --baseline before linting (a bad file fails fast, exit 2)."""
+    if args.statistics and args.format in ("github", "sarif"):
+        raise UsageError(f"--statistics works with the text, concise and json formats, not {args.format}")
+    if not args.baseline:
+        return None
+    from traitlint.baseline import BaselineError, load
+
+    try:
+        return load(Path(args.baseline))
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _baseline(args: argparse.Namespace, baseline: Any, results: list[Any]) -> None:
+    """--write-baseline, then hold back what the baseline records (they leave the statuses).
+
+    Writing a baseline also applies it (in place of any --baseline), so the report shows what a
+    gate with the new file will show.
+    """
+    from traitlint.baseline import apply, load, write
+
+    if args.write_baseline:
+        try:
+            count = write(Path(args.write_baseline), results)
+            baseline = load(Path(args.write_baseline))
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.write_baseline}: {exc.strerror or exc}") from None
+        print(f"traitlint: wrote {count} finding(s) of {len(results)} trait folder(s) to the baseline "
+              f"{args.write_baseline}", file=sys.stderr)
+    if baseline is not None:
+        apply(results, baseline)
+
+
+def _add_gate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-missing-pipeline", action="store_true",
+                        help="run without a trained spaCy pipeline: the NLP audits are skipped instead of the run "
+                             "failing (exit 2); never passes under --strict (config: allow-missing-pipeline)")
+    parser.add_argument("--force-exclude", action="store_true",
+                        help="apply exclude/extend-exclude and .gitignore to paths named on the command line too "
+                             "(what pre-commit wants; config: force-exclude)")
+
+
+def _config_start(raw: Sequence[str]) -> Path:
+    """Where configuration is looked for: the first linted path (as ruff does), not the working
+    directory, so `traitlint check ../other` uses ../other's pyproject.toml."""
+    first = Path(raw[0]) if raw else Path(".")
+    return first if first.is_dir() else first.parent
+
+
+def _pipeline_gate(results: list[Any], allowed: bool, strict: bool) -> int:
+    """Audits skipped because no spaCy pipeline is installed: a usage error (exit 2) unless
+    allowed; allowed, the run still fails (exit 1) under --strict. Returns the least exit code."""
+    from traitlint.frontend import missing_pipeline_message, missing_pipeline_skips
+
+    skips = missing_pipeline_skips(results)
+    if not skips:
+        return 0
+    if not allowed:
+        raise UsageError(missing_pipeline_message(skips))
+    if strict:
+        print(f"traitlint: --strict: {len(skips)} audit result(s) skipped for want of a spaCy pipeline; "
+              "the run does not pass", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_speed_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-j", "--jobs", type=int, metavar="N",
+                        help="lint folders in N processes (default: the number of cores; 1: serial; "
+                             "model-backed runs are serial)")
+    parser.add_argument("--corpus", action="append", metavar="PATH",
+                        help="also load the trait folders under PATH as context for cross-folder audits "
+                             "(TL003), without reporting them: under pre-commit a changed folder is still "
+                             "compared with the unchanged ones (replaces `corpus` in [tool.traitlint])")
+
+
+def _jobs(value: int | None) -> int:
+    from traitlint.parallel import default_jobs
+
+    if value is None:
+        return default_jobs()
+    if value < 1:
+        raise UsageError(f"--jobs {value}: must be at least 1")
+    return value
+
+
+def _corpus_paths(raw: Sequence[str] | None, configured: Sequence[Path]) -> list[Path]:
+    """--corpus paths (each must exist) or else the configured `corpus`."""
+    if not raw:
+        return list(configured)
+    missing = [item for item in raw if not Path(item).is_dir()]
+    if missing:
+        raise UsageError(f"--corpus {missing[0]}: no such directory")
+    return [Path(item) for item in raw]
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model-backed audits (TL4xx; need `pip install 'traitlint[model]'`)")
     group.add_argument("--model", action="store_true",
@@ -54,16 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="lint trait folders", description="Lint trait folders.")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                        help="trait folders, folders containing them, or files inside trait folders (default: .)")
-    check.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text")
+    check.add_argument("--format", "--output-format", dest="format", default="text",
+                       choices=("text", "concise", "json", "github", "sarif"),
+                       help="text (grouped by folder, default), concise (one line per finding), json, github, sarif")
     _add_selection(check)
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit code 1)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when audits fail (usage and internal errors still exit 2)")
     check.add_argument("--show-passing", action="store_true", help="text format: list passing audits and their metrics (implies --show-info)")
-    check.add_argument("--show-info", action="store_true", help="text format: list info findings too (always in json/sarif)")
+    check.add_argument("--show-info", action="store_true",
+                       help="text, concise, github: list info findings too (always in json/sarif)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
     check.add_argument("--cache-dir", metavar="DIR", help="feature cache directory (default: .traitlint_cache; env TRAITLINT_CACHE_DIR)")
     check.add_argument("--config", metavar="PYPROJECT", help="read [tool.traitlint] from this file instead of the nearest pyproject.toml")
     check.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    _add_triage_options(check)
+    _add_gate_options(check)
+    _add_speed_options(check)
     _add_model_options(check)
 
     audits = sub.add_parser("audits", help="list the audits", description="List every registered audit.")
@@ -83,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     from traitlint.steer_command import add_parser as add_steer  # cheap: argparse only
 
     add_steer(sub)
+    from traitlint.report.command import add_parser as add_report  # cheap: argparse only
+
+    add_report(sub)
+    from traitlint.clean_command import add_parser as add_clean  # cheap: argparse only
+
+    add_clean(sub)
     return parser
 
 
@@ -109,26 +229,44 @@ def cmd_check(args: argparse.Namespace) -> int:
     from traitlint.config import load_config
     from traitlint.frontend import apply_model_overrides, apply_overrides, model_services, resolve_cache_dir
     from traitlint.nlp.features import FeatureStore
+    from traitlint.parallel import lint
+    from traitlint.progress import ProgressBar
     from traitlint.reporters import RunReport, render
     from traitlint.runner import Session
 
     if args.config and not Path(args.config).is_file():
         raise UsageError(f"{args.config}: no such file")
-    config = load_config(pyproject=Path(args.config) if args.config else None)
+    jobs = _jobs(args.jobs)
+    baseline = _check_triage_options(args)
+    config = load_config(start=_config_start(args.paths), pyproject=Path(args.config) if args.config else None)
     apply_overrides(config, args.select, args.ignore, args.strict)
     apply_model_overrides(config, args.model, args.base_model, args.instruct_model, args.judge, args.generator)
     if not config.enabled_audits() and config.enabled_audits(include_model=True):
         raise UsageError("the selection holds only model-backed audits (TL4xx): add --model to run them")
-    paths = lint_paths(args.paths)
+    if not config.enabled_audits():
+        raise UsageError(f"the selection leaves no audit to run (select {config.select}, ignore {config.ignore}); "
+                         "see `traitlint audits`")
+    from traitlint.discovery import select as select_paths
+
+    paths, skip = select_paths(config, lint_paths(args.paths), args.force_exclude or config.force_exclude)
     cache_dir = resolve_cache_dir(config, Path.cwd(), args.cache_dir, args.no_cache)
     model = model_services(config, Path.cwd(), cache_dir)
     session = Session(config, FeatureStore(cache_dir), model=model)
-    results = session.run(paths, on_folder=_folder_progress() if model is not None else None) if paths else []
+    context = _corpus_paths(args.corpus, config.corpus)
+    progress = _folder_progress() if model is not None else ProgressBar.for_terminal()
+    try:
+        results = lint(session, paths, jobs, progress, context, skip) if paths else []
+    finally:
+        if isinstance(progress, ProgressBar):
+            progress.close()
+    gate = _pipeline_gate(results, args.allow_missing_pipeline or config.allow_missing_pipeline, config.strict)
     for line in model.usage_lines() if model is not None else []:
         print(line, file=sys.stderr)
     if not results:
         print(f"warning: no trait folders found under {' '.join(args.paths)}", file=sys.stderr)
-    report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing, args.show_info)
+    _baseline(args, baseline, results)
+    report = RunReport(results, config.enabled_audits(), config.strict, args.show_passing, args.show_info,
+                       statistics=args.statistics, quiet=args.quiet)
     text = render(args.format, report)
     if args.output_file:
         from traitlint.atomic import atomic_write_text
@@ -139,7 +277,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {args.output_file}: {exc.strerror or exc}") from None
     else:
         _write_stdout(text)
-    code = report.exit_code()
+    code = max(report.exit_code(), gate)
     return 0 if args.exit_zero and code == 1 else code
 
 
@@ -263,8 +401,28 @@ def cmd_steer(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from traitlint.extract_command import CommandError
+    from traitlint.report.command import run_report
+
+    try:
+        return run_report(args)
+    except CommandError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from traitlint.clean_command import CleanError, run_clean
+
+    try:
+        return run_clean(args)
+    except CleanError as exc:
+        raise UsageError(str(exc)) from None
+
+
 COMMANDS = {"check": cmd_check, "audits": cmd_audits, "explain": cmd_explain, "init": cmd_init,
-            "extract": cmd_extract, "vectors": cmd_vectors, "steer": cmd_steer}
+            "extract": cmd_extract, "vectors": cmd_vectors, "steer": cmd_steer, "report": cmd_report,
+            "clean": cmd_clean}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -276,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if not args.command:
         parser.print_usage(sys.stderr)
-        print("traitlint: error: a command is required (check, audits, explain, init, extract, vectors, steer)", file=sys.stderr)
+        print("traitlint: error: a command is required (check, audits, explain, init, extract, vectors, steer, report, clean)", file=sys.stderr)
         return 2
     from traitlint.config import ConfigError
 

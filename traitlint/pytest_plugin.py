@@ -3,22 +3,30 @@
 How it collects
     Every directory pytest visits that is a trait folder (holds positive.txt, negative.txt,
     definition.txt, steering.json or their .jsonl forms) is collected by `TraitFolder`, and each
-    enabled audit becomes an item named by the audit name with its code as a keyword::
+    enabled audit becomes an item named by the audit name, with its code as a keyword and a
+    marker. The items hang from the folder's first trait file (`anchor_file`, normally
+    positive.txt), because pytest refuses ``::`` after a directory: so a node id pytest prints can
+    be passed back to re-run that one audit::
 
-        pytest datasets/                       # datasets/traits/x/optimism::pair_count ...
-        pytest datasets/ -k TL004              # one audit
+        pytest datasets/                       # datasets/traits/x/optimism/positive.txt::pair_count ...
+        pytest datasets/traits/x/optimism/positive.txt::pair_count   # that item again
+        pytest datasets/traits/x/optimism::pair_count                # the same (rewritten to the above)
+        pytest datasets/ -k TL004              # one audit, by keyword
+        pytest datasets/ -m TL004              # ... or by marker (registered: --strict-markers is fine)
         pytest datasets/ --traitlint-strict    # warnings fail too
 
     Directories that are not trait folders are left to pytest, so ordinary suites are unaffected;
-    disable the plugin with ``-p no:traitlint``. pytest refuses ``::`` after a directory argument,
-    so select single audits with ``-k`` (``pytest datasets/x/optimism -k TL101``), not by node id;
-    pass trait folders, not the files inside them (the CLI accepts both).
+    disable the plugin with ``-p no:traitlint``. Pass trait folders or their anchor files, not
+    other files inside them (the CLI accepts any).
 
 Outcomes
     An error finding fails the item; a warning passes it and is listed in the "traitlint warnings"
     terminal summary (``--traitlint-strict`` or ``strict = true`` makes warnings fail); a skipped
-    audit (no spaCy pipeline, unpairable folder, an ignore with its reason) is a pytest skip with
-    the reason; an audit that crashes fails its item with the message.
+    audit (unpairable folder, an ignore with its reason) is a pytest skip with the reason; an audit
+    that crashes fails its item with the message. An audit that cannot run because no trained spaCy
+    pipeline is installed fails with the install command, unless
+    ``--traitlint-allow-missing-pipeline`` (or ``allow-missing-pipeline = true``) makes it a skip;
+    under strict it fails regardless.
 
 One run, one corpus
     All trait folders collected in a run are loaded into one `Session` (kept in ``config.stash``)
@@ -54,13 +62,14 @@ is collected, because pytest loads the plugin in every run of every project that
 """
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import pytest
 
-from traitlint.dataset import discover, is_trait_folder
+from traitlint.dataset import OPTIONAL_FILES, TRAIT_FILES, discover, is_trait_folder
 
 if TYPE_CHECKING:
     from traitlint.finding import Finding
@@ -81,6 +90,7 @@ class _State:
     cache_dir: str | None
     no_cache: bool
     model: dict[str, Any] = field(default_factory=dict)
+    allow_missing_pipeline: bool = False
     session: "Session | None" = None
     audits: "list[type[Audit]] | None" = None
     folders: dict[Path, Path] = field(default_factory=dict)  # resolved folder -> folder as collected
@@ -104,6 +114,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="feature cache directory (default <rootdir>/.traitlint_cache; env TRAITLINT_CACHE_DIR)")
     group.addoption("--traitlint-no-cache", action="store_true", default=False,
                     help="do not read or write the traitlint feature cache")
+    group.addoption("--traitlint-allow-missing-pipeline", action="store_true", default=False,
+                    help="without a trained spaCy pipeline, skip the NLP audit items instead of failing them "
+                         "(they still fail under --traitlint-strict)")
     group.addoption("--traitlint-model", action="store_true", default=False,
                     help="run the model-backed audits (TL4xx, marker traitlint_model) with a model and a judge")
     group.addoption("--traitlint-base-model", default=None, metavar="ID",
@@ -126,6 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
                    strict=bool(config.getoption("traitlint_strict")),
                    cache_dir=config.getoption("traitlint_cache_dir"),
                    no_cache=bool(config.getoption("traitlint_no_cache")),
+                   allow_missing_pipeline=bool(config.getoption("traitlint_allow_missing_pipeline")),
                    model={"enabled": bool(config.getoption("traitlint_model")),
                           "base_model": config.getoption("traitlint_base_model"),
                           "instruct_model": config.getoption("traitlint_instruct_model"),
@@ -156,11 +170,47 @@ def _ensure_session(config: pytest.Config, usage_error: type[Exception]) -> "Ses
         raise usage_error(f"traitlint: {exc}") from None
     except Exception as exc:  # an audit module that fails to import: one clear line, not a traceback
         raise usage_error(f"traitlint: cannot load the audits: {type(exc).__name__}: {exc}") from None
+    state.allow_missing_pipeline = state.allow_missing_pipeline or cfg.allow_missing_pipeline
+    if not cfg.enabled_audits(include_model=True):
+        raise usage_error(f"traitlint: the selection leaves no audit to run (select {cfg.select}, ignore {cfg.ignore})")
     cache = resolve_cache_dir(cfg, config.rootpath, state.cache_dir, state.no_cache)
     state.session = Session(cfg, FeatureStore(cache), model=model_services(cfg, config.rootpath, cache))
     # model-backed audits are collected always: without --traitlint-model they skip with the reason
     state.audits = cfg.enabled_audits(include_model=True)
+    _register_code_markers(config, state.audits)
     return state.session
+
+
+def _register_code_markers(config: pytest.Config, audits: "Iterable[type[Audit]]") -> None:
+    """Every audit code is a marker (``pytest datasets -m TL101``); registered once the audits are
+    known, before any item carries one, so ``--strict-markers`` accepts them."""
+    for audit in audits:
+        config.addinivalue_line("markers", f"{audit.code}: traitlint audit {audit.name}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """Accept ``TRAIT_FOLDER::audit`` on the command line as ``TRAIT_FOLDER/<anchor file>::audit``.
+
+    pytest refuses ``::`` after a directory; the README and older output spelled items that way,
+    so the folder form is rewritten to the node id pytest now prints (see `anchor_file`).
+    """
+    base = early_config.invocation_params.dir
+    args[:] = [_folder_node_arg(arg, base) for arg in args]
+
+
+def _folder_node_arg(arg: str, base: Path) -> str:
+    head, sep, rest = arg.partition("::")
+    if not sep or not head or head.startswith("-"):
+        return arg
+    try:
+        folder = base / head
+        if not is_trait_folder(folder):
+            return arg
+    except (OSError, ValueError):
+        return arg
+    anchor = anchor_file(folder)
+    return f"{head.rstrip('/')}/{anchor.name}::{rest}"
 
 
 # collection --------------------------------------------------------------------------------------
@@ -170,15 +220,33 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def anchor_file(folder: Path) -> Path:
+    """The file of a trait folder its audit items hang from: the first trait file that exists.
+
+    Why a file: pytest refuses ``DIR::name`` on its command line ("directory argument cannot
+    contain :: selection parts"), so items directly under the folder had node ids that could not
+    be passed back. Under a file they read ``optimism/positive.txt::lexical_label_leak`` and
+    re-run that one audit.
+    """
+    names = (*TRAIT_FILES, *OPTIONAL_FILES)
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    for name in names:  # a broken link or an unreadable file still names the folder
+        if (folder / name).exists() or (folder / name).is_symlink():
+            return folder / name
+    return folder / TRAIT_FILES[0]
+
+
 class TraitFolder(pytest.Directory):
-    """A trait folder: one item per enabled audit, then any nested directories."""
+    """A trait folder: its audits (under its anchor file, `TraitFile`), then any nested directories."""
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
         state = self.config.stash[_STATE]
         _ensure_session(self.config, usage_error=self.CollectError)
         state.folders.setdefault(self.path.resolve(), self.path)
-        for audit in state.audits or []:
-            yield AuditItem.from_parent(self, name=audit.name, audit=audit)
+        if state.audits:
+            yield TraitFile.from_parent(self, path=anchor_file(self.path))
         try:
             # Symlinked directories are not entered (as in `discover`): a link back up the tree
             # (`self -> .`) made collection recurse without end.
@@ -195,6 +263,14 @@ class TraitFolder(pytest.Directory):
                 yield col
 
 
+class TraitFile(pytest.File):
+    """A trait folder's audits, one item per enabled audit, hung from the folder's `anchor_file`."""
+
+    def collect(self) -> Iterable[pytest.Item]:
+        for audit in self.config.stash[_STATE].audits or []:
+            yield AuditItem.from_parent(self, name=audit.name, audit=audit)
+
+
 class AuditFailed(Exception):
     """Raised by an audit item whose result fails the run; carries the result for the report."""
 
@@ -204,7 +280,8 @@ class AuditFailed(Exception):
 
 
 class AuditItem(pytest.Item):
-    """One audit on one trait folder. Named by the audit name; the code is a keyword (-k TL004)."""
+    """One audit on one trait folder. Named by the audit name; the code is a keyword (-k TL004)
+    and a marker (-m TL004)."""
 
     def __init__(self, *, audit: "type[Audit]", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -212,23 +289,34 @@ class AuditItem(pytest.Item):
         self.result: AuditResult | None = None
         self.extra_keyword_matches.add(audit.code)
         self.add_marker(MARKER)
+        self.add_marker(audit.code)  # registered in `_register_code_markers` (--strict-markers)
         if audit.needs_model:
             self.add_marker(MODEL_MARKER)
 
     @property
+    def folder(self) -> Path:
+        """The trait folder (the item's own path is the folder's anchor file)."""
+        return self.path.parent
+
+    @property
     def trait_path(self) -> str:
-        return _relpath(self.path, self.config.rootpath)
+        return _relpath(self.folder, self.config.rootpath)
 
     def runtest(self) -> None:
         state = self.config.stash[_STATE]
         session = _ensure_session(self.config, usage_error=RuntimeError)
         _load_corpus(state)
-        result = session.run_audit(self.audit, self.path)
+        result = session.run_audit(self.audit, self.folder)
         self.result = result
         for finding in result.findings:
             for ev in finding.evidence:
                 self.user_properties.append(
                     ("traitlint_evidence", f"{_evidence_path(self.trait_path, ev.file)}:{ev.line or ''}".rstrip(":")))
+        if result.status == "skipped" and _pipeline_missing(result.reason) and (
+                not state.allow_missing_pipeline or session.config.strict):
+            # a gate never passes silently: without the pipeline this audit did not run
+            pytest.fail(f"{self.audit.code} {self.audit.name} could not run: {result.reason} "
+                        "(--traitlint-allow-missing-pipeline skips it instead)", pytrace=False)
         if result.status == "skipped" and not result.findings:
             pytest.skip(result.reason or "skipped")
         if result.failed(strict=session.config.strict):
@@ -240,7 +328,14 @@ class AuditItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.trait_path}::{self.audit.name} [{self.audit.code}]"
+        # the node id as it can be passed back to pytest, then the code
+        return self.path, None, f"{_relpath(self.path, self.config.rootpath)}::{self.audit.name} [{self.audit.code}]"
+
+
+def _pipeline_missing(reason: str) -> bool:
+    from traitlint.nlp.features import is_missing_pipeline
+
+    return is_missing_pipeline(reason)
 
 
 def _relpath(path: Path, root: Path) -> str:
@@ -304,7 +399,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.traitlint_warnings = [_finding_json(f) for f in warned]
     if result.findings and result.findings[0].evidence:
         first = result.findings[0].evidence[0]
-        path = _relpath(item.path / first.file, item.config.rootpath) if first.file else report.location[0]
+        path = _relpath(item.folder / first.file, item.config.rootpath) if first.file else report.location[0]
         # pytest locations are 0-based (junitxml writes them as-is); evidence lines are 1-based.
         report.location = (path, first.line - 1 if first.line else None, report.location[2])
     return report
@@ -344,7 +439,7 @@ class _Reporter:
 
             terminalreporter.write_sep("=", "traitlint warnings", yellow=True)
             for nodeid, findings in sorted(state.warnings, key=lambda w: w[0]):
-                trait_path = nodeid.split("::")[0]
+                trait_path = posixpath.dirname(nodeid.split("::")[0]) or "."  # the folder of the anchor file
                 terminalreporter.write_line(nodeid)
                 for f in findings:
                     for line in format_finding(Finding.from_dict(f), trait_path):
@@ -368,7 +463,7 @@ def _fixture_folders(config: pytest.Config) -> list[Path]:
         default = config.rootpath / "datasets"
         paths = [default] if default.is_dir() else [config.invocation_params.dir / a.split("::")[0]
                                                      for a in config.args]
-        paths = [p for p in paths if p.is_dir()]
+        paths = [p if p.is_dir() else p.parent for p in paths if p.is_dir() or is_trait_folder(p.parent)]
     return discover(paths)
 
 

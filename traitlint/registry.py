@@ -31,6 +31,10 @@ BUILTIN_MODULES = (
 )
 
 
+MAX_EVIDENCE = 5
+"""Evidence lines a finding keeps; the rest are counted in `Finding.evidence_omitted`."""
+
+
 class Audit:
     """Base class. Subclasses set the class attributes and implement `compute` and `judge`."""
 
@@ -66,9 +70,12 @@ class Audit:
 
     # helpers for subclasses -------------------------------------------------------------------
     def finding(self, severity: Severity | str, message: str, metric: dict[str, Any] | None = None,
-                threshold: Any = None, evidence: Iterable[Evidence] = (), hint: str | None = None) -> Finding:
+                threshold: Any = None, evidence: Iterable[Evidence] = (), hint: str | None = None,
+                features: Iterable[str] = ()) -> Finding:
+        lines = list(evidence) if evidence else []
         return Finding(self.code, self.name, Severity.parse(severity), message, dict(metric or {}), threshold,
-                       list(evidence)[:5] if evidence else [], self.fix if hint is None else hint)
+                       lines[:MAX_EVIDENCE], self.fix if hint is None else hint, [str(f) for f in features],
+                       max(0, len(lines) - MAX_EVIDENCE))
 
     @classmethod
     def doc(cls) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from traitlint import __version__
 from traitlint.atomic import atomic_write_text
+from traitlint.cachedir import mark_cache_dir
 from traitlint.dataset import TraitDataset
 from traitlint.finding import Finding
 
@@ -83,10 +84,15 @@ class ResultCache:
         except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # missing or damaged entry: the result is recomputed
 
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (not whether it is readable: `get` says that)."""
+        return self.dir is not None and (self.dir / key[:2] / f"{key}.json").is_file()
+
     def put(self, key: str, payload: dict[str, Any]) -> None:
         if self.dir is None:
             return
         try:
+            mark_cache_dir(self.dir.parent)  # CACHEDIR.TAG and .gitignore: never committed
             atomic_write_text(self.dir / key[:2] / f"{key}.json", json.dumps(payload, default=str))
         except (OSError, ValueError):
             pass  # a read-only or full cache must not break a lint

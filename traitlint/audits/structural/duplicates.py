@@ -128,7 +128,8 @@ class Duplicates(Audit):
             evidence = [ev(file, line) for g in m["groups"][:3] for line in g[:2]]
             out.append(self.finding(
                 severity, f"{m['extra_copies']} repeated line(s) in {file} ({share:.0%} of {m['lines']}): lines {shown}"
-                + (" ..." if len(m["groups"]) > 5 else ""),
+                + (f" and {len(m['groups']) - 5}{'+' if len(m['groups']) >= 50 else ''} more groups"
+                   if len(m["groups"]) > 5 else ""),  # metrics keep the first 50 groups
                 {**m, "share": round(share, 4)}, params["error_share"], evidence))
         if metrics["across_files_count"]:
             items = metrics["across_files"]
@@ -147,7 +148,7 @@ class Duplicates(Audit):
             first = next(iter(sorted(metrics["cross_folder"].items(), key=lambda kv: -len(kv[1]))))[1]
             out.append(self.finding(
                 severity, f"{metrics['cross_folder_lines']} prefill(s) ({share:.0%}) also appear in other trait folders: "
-                f"{folders}" + (" ..." if len(counts) > 5 else ""),
+                f"{folders}" + (f" and {len(counts) - 5} more folders" if len(counts) > 5 else ""),
                 {"shared_lines": metrics["cross_folder_lines"], "share": round(share, 4), "folders": counts},
                 params["cross_folder_share"], [ev(f, line) for f, line in first[:5]],
                 "Write new prefills for this trait; shared texts make two traits' vectors share confounds."))

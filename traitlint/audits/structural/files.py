@@ -17,7 +17,10 @@ class Files(Audit):
     `positive.txt`/`negative.txt`/`definition.txt`/`steering.json`, an empty, unreadable or
     undecodable file, a byte-order mark, CR/CRLF line ends, NUL bytes, invisible or control
     characters, over-long lines, invalid JSON/JSONL/TOML, a directory or a symlink out of the tree
-    where a file should be. Unknown files are listed as info.
+    where a file should be. Unknown files are listed as info. In trait.toml: an unknown table or
+    key (`hok` for `hook`), an unknown `type` or `extraction`, and a `[traitlint] ignore` naming no
+    audit are errors at their line, because the card configures the other audits and a misspelt
+    entry silently configured nothing.
 
     Why it matters
     These defects are invisible in an editor yet change what the model reads: a BOM or a

@@ -87,7 +87,7 @@ class Pairing(Audit):
                 ev += [ds.positive[line - 1].evidence(), ds.negative[line - 1].evidence()]
             out.append(self.finding(
                 Severity.ERROR, f"{len(same)} pair(s) with identical positive and negative text: lines "
-                + ", ".join(map(str, same[:10])) + (" ..." if len(same) > 10 else ""),
+                + ", ".join(map(str, same[:10])) + (f" and {len(same) - 10} more" if len(same) > 10 else ""),
                 {"identical_pairs": len(same), "lines": same[:50]}, 0, ev,
                 "Rewrite one side so the pair differs in the trait signal, or delete the pair from both files."))
         al = metrics.get("alignment")
@@ -123,7 +123,8 @@ class Pairing(Audit):
             out.append(self.finding(
                 Severity.WARNING,
                 f"{al['scattered']} pairs match another line better than their own partner (mutual best match): "
-                f"{pf} lines " + ", ".join(map(str, lines[:10])) + (" ..." if al["scattered"] > 10 else ""),
+                f"{pf} lines " + ", ".join(map(str, lines[:10]))
+                + (f" and {al['scattered'] - 10} more" if al["scattered"] > 10 else ""),
                 {k: al[k] for k in ("scattered", "scattered_lines", "median_diagonal_aligned")},
                 params["align_min_scattered"], [ds.positive[i - 1].evidence() for i in lines[:5]],
                 "Check these lines against the other file: their partners may have been swapped."))

@@ -5,6 +5,7 @@ import json
 import re
 from typing import Any
 
+from traitlint.audits.structural.definition_format import PLACEHOLDER
 from traitlint.audits.structural.text import TokenIndex, normalize, tokens
 from traitlint.context import AuditContext
 from traitlint.dataset import TextFile
@@ -55,7 +56,9 @@ class SteeringFormat(Audit):
     prefill; `eval_prompt`, if present, contains `{question}` and `{answer}`, formats cleanly with
     only those two keys (stray braces raise), and asks for a number from 0 to 100;
     `adversarial_prefix`, if present, appears in every question; `direction`, if present, is
-    `positive` or `negative`. Unknown keys are listed as info.
+    `positive` or `negative`. Unknown keys are listed as info. No questions at all, and an
+    eval prompt still holding a template placeholder (`TODO`, as `traitlint init` writes it), are
+    errors.
 
     Why it matters
     Steering is the causal test of the vector. A prompt that crashes `str.format` or that the judge
@@ -116,6 +119,7 @@ class SteeringFormat(Audit):
                 m["placeholders_missing"] = [p for p in ("{question}", "{answer}") if p not in prompt]
                 m["format_error"] = format_error(prompt)
                 m["asks_0_100"] = bool(_SCALE.search(prompt))
+                m["placeholder"] = bool(PLACEHOLDER.search(prompt))
         if "direction" in data:
             m["direction"] = data["direction"] if isinstance(data["direction"], (str, int, float, bool)) else repr(data["direction"])
         return m
@@ -183,7 +187,11 @@ class SteeringFormat(Audit):
                     "strings; a steering runner expecting strings will not read them (their \"question\" field is checked here)",
                     {"object_items": k}, None, [q_ev(i) for i in metrics["object_items"][:5]],
                     'Keep "questions" a list of strings; move rubrics (high_trait/low_trait) to definition.txt.'))
-            if n < lo:
+            if n == 0:
+                out.append(self.finding(
+                    Severity.ERROR, "no steering questions: the steering evaluation has nothing to ask",
+                    {"questions": 0}, lo, [at('"questions"')], f"Write {lo}-{hi} questions across different domains."))
+            elif n < lo:
                 out.append(self.finding(
                     Severity.WARNING, f"{n} steering questions, fewer than {lo}: the steered score is noisy",
                     {"questions": n}, lo, [at('"questions"')], f"Write {lo}-{hi} questions across different domains."))
@@ -232,6 +240,12 @@ class SteeringFormat(Audit):
                         Severity.ERROR, f"eval_prompt does not format with question and answer: {metrics['format_error']}",
                         {"format_error": metrics["format_error"]}, None, ev,
                         "Escape literal braces as {{ and }}; use only {question} and {answer}."))
+                if metrics.get("placeholder"):
+                    out.append(self.finding(
+                        Severity.ERROR, "eval_prompt still holds template placeholder text (TODO): the judge "
+                        "would be told to look for nothing in particular",
+                        {"placeholder": True}, None, ev,
+                        "Replace the TODO with what a response showing the trait looks like."))
                 if not metrics["asks_0_100"]:
                     out.append(self.finding(
                         Severity.WARNING, "eval_prompt does not ask for a number from 0 to 100",
