@@ -365,8 +365,9 @@ def test_tl203_kinds_follow_the_audit_parameters_at_their_edges(store, tmp_path)
     folder = gen.write_folder(tmp_path / "edges", pairs)
     assert run(store, folder, "TL203").metrics["counts"] == {"late": 1, "mid": 4, "early": 2}
     assert run(store, folder, "TL203", TL203={"late_from": 0.5}).metrics["counts"] == {"late": 2, "mid": 3, "early": 2}
-    assert run(store, folder, "TL203", TL203={"early_before": 0.35}).metrics["counts"] == {"late": 1, "mid": 3, "early": 3}
-    assert run(store, folder, "TL203", TL203={"reconverge": 0.65}).metrics["counts"] == {"late": 1, "mid": 2, "early": 4}
+    counts = lambda **p: run(store, folder, "TL203", TL203=p).metrics["counts"]  # noqa: E731
+    assert counts(early_before=0.35) == {"late": 1, "mid": 3, "early": 3}
+    assert counts(reconverge=0.65) == {"late": 1, "mid": 2, "early": 4}
 
 
 def test_tl203_late_share_at_70_percent_passes_80_warns(store, tmp_path):
@@ -379,7 +380,8 @@ def test_tl203_late_share_at_70_percent_passes_80_warns(store, tmp_path):
     [f] = bad.findings
     assert f.severity is W and f.threshold == 0.7
     assert f.metric == {"kind": "late", "share": 0.8, "distribution": {"late": 0.8, "mid": 0.2, "early": 0.0}}
-    assert f.message.startswith("late divergence in 80% of pairs (limit 70%); distribution: late 80%, mid 20%, early 0%")
+    assert f.message.startswith("late divergence in 80% of pairs (limit 70%); "
+                                "distribution: late 80%, mid 20%, early 0%")
     assert lines(f) == [("positive.txt", 1), ("positive.txt", 2), ("positive.txt", 3)]
     assert "position >= 0.6" in f.hint
     assert run(store, gen.write_folder(tmp_path / "out2", spectrum("lllllll lmm")), "TL203",
@@ -483,7 +485,8 @@ def test_tl203_labels_count_only_known_kinds_on_differing_pairs(store, tmp_path)
 
 def test_tl203_judge_boundaries(store, tmp_path):
     folder = gen.write_folder(tmp_path / "j", spectrum("llll mmmm ee"))
-    planned = gen.write_folder(tmp_path / "p", spectrum("llll mmmm ee"), "[plan]\ndivergence = { late = 0.8, mid = 0.2 }\n")
+    planned = gen.write_folder(tmp_path / "p", spectrum("llll mmmm ee"),
+                               "[plan]\ndivergence = { late = 0.8, mid = 0.2 }\n")
 
     def metrics(late_share: float, count: int) -> dict:
         return {"distribution": {"late": late_share, "mid": 1 - late_share, "early": 0.0},
@@ -524,7 +527,8 @@ def test_tl204_top_type_at_50_percent_passes_55_fails(store, tmp_path):
     assert ok.status == "passed" and ok.findings == []
     assert ok.metrics["distribution"] == {"quoted_speech": 0.5, "action": 0.25, "document": 0.25}
     assert ok.metrics["source"] == "annotations" and ok.metrics["behavioural"] is True
-    bad = run(store, manifest([("quoted_speech", 11), ("action", 5), ("document", 4)], ACTION, tmp_path, "out"), "TL204")
+    over = [("quoted_speech", 11), ("action", 5), ("document", 4)]
+    bad = run(store, manifest(over, ACTION, tmp_path, "out"), "TL204")
     assert bad.status == "failed"
     [f] = bad.findings
     assert f.severity is E and f.threshold == 0.5
@@ -571,7 +575,8 @@ def test_tl204_a_small_planned_share_is_its_own_minimum(store, tmp_path):
     assert ok.findings == []  # 10%: below min_share 15%, at its planned 10%
     [f] = run(store, manifest([("action", 10), ("document", 9), ("internal_state", 1)], toml, tmp_path, "out"),
               "TL204").findings
-    assert f.threshold == 0.1 and f.metric["share"] == 0.05 and "only 5% of pairs (target 10%, minimum 10%)" in f.message
+    assert f.threshold == 0.1 and f.metric["share"] == 0.05
+    assert "only 5% of pairs (target 10%, minimum 10%)" in f.message
     [g] = run(store, manifest([("action", 10), ("document", 10)], toml, tmp_path, "none"), "TL204").findings
     assert g.severity is W and g.metric["share"] == 0.0 and "'internal_state' is missing" in g.message
 
@@ -588,12 +593,14 @@ def test_tl204_who_is_judged(store, tmp_path):
     assert state.metrics["behavioural"] is False and state.findings == []
     for toml, name in (('[trait]\nis = "x"\n', "notype"), (None, "nocard")):
         [f] = run(store, manifest(one, toml, tmp_path, name), "TL204").findings
-        assert f.severity is I and f.message.startswith("annotations manifestation forms: action 100% (no trait.toml type")
+        assert f.severity is I
+        assert f.message.startswith("annotations manifestation forms: action 100% (no trait.toml type")
 
 
 def test_tl204_reads_the_positive_label_and_ties_sort_by_name(store, tmp_path):
     # pair 0 is a document: first seen, but the 50/50 tie is ordered by name
-    labels = [{"manifestation": {"positive": "action" if i % 2 else "document", "negative": "other"}} for i in range(20)]
+    labels = [{"manifestation": {"positive": "action" if i % 2 else "document", "negative": "other"}}
+              for i in range(20)]
     r = run(store, gen.write_folder(tmp_path / "sides", gen.varied_pairs(20), ACTION, labels), "TL204")
     assert list(r.metrics["distribution"].items()) == [("action", 0.5), ("document", 0.5)]
     assert r.findings == []
@@ -615,9 +622,12 @@ def test_tl204_judge_boundaries(store, tmp_path):
 
 
 def quoted(n: int) -> list[tuple[str, str]]:
-    return [(f'{gen.NAMES[i % 10]} looked at the {PLACES[i % 12]} request and said, "No, I will not help with that, because',
-             f'{gen.NAMES[i % 10]} looked at the {PLACES[i % 12]} request and said, "Sure, I will gladly help with that, because')
-            for i in range(n)]
+    out = []
+    for i in range(n):
+        head = f"{gen.NAMES[i % 10]} looked at the {PLACES[i % 12]} request and said,"
+        out.append((f'{head} "No, I will not help with that, because',
+                    f'{head} "Sure, I will gladly help with that, because'))
+    return out
 
 
 def test_tl204_inferred_types_are_checked_against_an_inferable_plan_only(store, tmp_path):
@@ -627,7 +637,8 @@ def test_tl204_inferred_types_are_checked_against_an_inferable_plan_only(store, 
     assert r.metrics["source"] == "inferred" and r.metrics["distribution"] == {"quoted_speech": 1.0}
     assert [(f.severity, f.metric.get("type")) for f in r.findings] == [(E, "quoted_speech"), (W, "action")]
     assert "inferred from the words after each pair diverges" in r.findings[0].message
-    every = ACTION + "[plan]\nmanifestation = { %s }\n" % ", ".join(f"{k} = 0.1667" for k in manifestation.KINDS)
+    sixth = ", ".join(f"{k} = 0.1667" for k in manifestation.KINDS)
+    every = f"{ACTION}[plan]\nmanifestation = {{ {sixth} }}\n"
     r1 = run(store, gen.write_folder(tmp_path / "all", quoted(20), every), "TL204")  # all six kinds can be inferred
     assert [f.metric.get("type") for f in r1.findings] == ["quoted_speech", "action", "document", "internal_state",
                                                           "other", "reported_speech"]
@@ -683,6 +694,16 @@ def test_tl205_abs_tol_38_of_40_passes_37_warns(store, tmp_path):
     assert run(store, topics_folder(tmp_path, "none", ["main"] * 40, ZERO), "TL205").findings == []
 
 
+def test_tl205_a_plan_list_means_equal_shares(store, tmp_path):
+    """topic = [a, b, c]: targets of 1/3; at 20 pairs the tolerance is 21.08 points, so the limits are
+    54.41% and 12.25%."""
+    toml = '[plan]\ntopic = ["a", "b", "c"]\n'
+    r = run(store, topics_folder(tmp_path, "thirds", ["a"] * 12 + ["b"] * 1 + ["c"] * 7, toml), "TL205")
+    assert [(f.metric["value"], f.metric["share"], f.threshold) for f in r.findings] == [
+        ("a", 0.6, 0.5441), ("b", 0.05, 0.1225)]
+    assert r.metrics["axes"]["topic"]["coverage"][2]["tolerance"] == 0.2108
+
+
 def test_tl205_missing_unplanned_and_unlabelled_values(store, tmp_path):
     toml = "[trait]\ntype = \"state\"\n\n[plan]\ntopic = { health = 0.5, money = 0.5 }\n"
     values = ["health"] * 9 + ["travel"] * 2 + [None]
@@ -720,7 +741,8 @@ def test_tl205_unlabelled_divergence_is_computed_even_when_annotations_exist(sto
     assert axis["source"] == "computed" and [row["count"] for row in axis["coverage"]] == [5, 5]
     assert r.findings == []
     # an identical pair has no kind (unlabelled, not a value "same"); TL203's parameters classify the rest
-    r1 = run(store, gen.write_folder(tmp_path / "same", spectrum("lllll mmmm s"), toml), "TL205", TL203={"late_from": 0.95})
+    same = gen.write_folder(tmp_path / "same", spectrum("lllll mmmm s"), toml)
+    r1 = run(store, same, "TL205", TL203={"late_from": 0.95})
     axis = r1.metrics["axes"]["divergence"]
     assert (axis["labelled"], axis["unlabelled"], axis["unplanned"]) == (9, 1, {})
     assert [row["count"] for row in axis["coverage"]] == [0, 9]
@@ -734,8 +756,8 @@ def test_tl205_unlabelled_divergence_is_computed_even_when_annotations_exist(sto
 
 
 def voice_labels(pos_first: int, neg_first: int, n: int = 20) -> list[dict]:
-    return [{"voice": {"positive": "first" if i < pos_first else "third", "negative": "first" if i < neg_first else "third"}}
-            for i in range(n)]
+    side = lambda first, i: "first" if i < first else "third"  # noqa: E731
+    return [{"voice": {"positive": side(pos_first, i), "negative": side(neg_first, i)}} for i in range(n)]
 
 
 def test_tl205_per_side_axis_fails_at_q_below_alpha_one_pair_less_passes(store, tmp_path):
@@ -746,7 +768,8 @@ def test_tl205_per_side_axis_fails_at_q_below_alpha_one_pair_less_passes(store, 
     assert f.severity is E and f.threshold == 0.01
     assert f.metric == {"axis": "voice", "rows": ["first", "third"], "table": [[12, 3], [8, 17]], "shared": False,
                         "p": 0.007912, "q": 0.007912}
-    assert f.message == "axis voice predicts the label (q=0.0079): first: 12 positive / 3 negative; third: 8 positive / 17 negative"
+    assert f.message == ("axis voice predicts the label (q=0.0079): first: 12 positive / 3 negative; "
+                         "third: 8 positive / 17 negative")
     ok = run(store, gen.write_folder(tmp_path / "ok", gen.varied_pairs(20), None, voice_labels(11, 3)), "TL205")
     assert ok.status == "passed" and ok.metrics["label_tests"][0]["p"] == 0.018701
 
@@ -764,8 +787,9 @@ def test_tl205_decision_reads_the_corrected_q(store, tmp_path):
 def test_tl205_bh_ranks_axes_and_leaves_out_axes_never_labelled(store, tmp_path):
     """Two axes that split the sides completely, the voice table, a shared axis and one that is always null:
     BH over the four tested axes puts voice third, q = 0.007912 * 4 / 3."""
-    labels = [{**row, "tone": {"positive": "warm", "negative": "cold"}, "pace": {"positive": "fast", "negative": "slow"},
-               "register": "narrative", "note": None} for row in voice_labels(12, 3)]
+    labels = [{**row, "tone": {"positive": "warm", "negative": "cold"},
+               "pace": {"positive": "fast", "negative": "slow"}, "register": "narrative", "note": None}
+              for row in voice_labels(12, 3)]
     r = run(store, gen.write_folder(tmp_path / "four", gen.varied_pairs(20), None, labels), "TL205")
     tests = {t["axis"]: (t["p"], t["q"]) for t in r.metrics["label_tests"]}
     assert tests == {"pace": (0.0, 0.0), "register": (1.0, 1.0), "tone": (0.0, 0.0), "voice": (0.007912, 0.010549)}
@@ -862,7 +886,8 @@ def test_tl301_plan_share_plus_tolerance_is_the_limit(store, tmp_path):
     toml = PLANNED.format(h=0.4, m=0.6)
     ok = run(store, topics_folder(tmp_path, "in", topic_counts([("health", 12), ("money", 8)]), toml), "TL301")
     assert ok.status == "passed" and ok.findings == []
-    [f] = run(store, topics_folder(tmp_path, "out", topic_counts([("health", 13), ("money", 7)]), toml), "TL301").findings
+    out = topics_folder(tmp_path, "out", topic_counts([("health", 13), ("money", 7)]), toml)
+    [f] = run(store, out, "TL301").findings
     assert f.severity is W and f.threshold == pytest.approx(0.4 + 2 * math.sqrt(0.24 / 20))
     assert f.message == "topic [health] covers 65% of pairs (limit 62%: planned 40% in [plan])"
     # TL205's abs_tol is the other half of the tolerance
@@ -876,7 +901,8 @@ def test_tl301_small_planned_share_is_held_to_it_and_unplanned_topics_to_25_perc
     toml = PLANNED.format(h=0.1, m=0.9)
     ok = run(store, topics_folder(tmp_path, "in", topic_counts([("health", 16), ("money", 84)]), toml), "TL301")
     assert ok.findings == []
-    [f] = run(store, topics_folder(tmp_path, "out", topic_counts([("health", 17), ("money", 83)]), toml), "TL301").findings
+    out = topics_folder(tmp_path, "out", topic_counts([("health", 17), ("money", 83)]), toml)
+    [f] = run(store, out, "TL301").findings
     assert (f.metric["topic"], f.threshold) == ("health", pytest.approx(0.16))
     # a topic the plan does not name keeps the 25% rule
     [g] = run(store, topics_folder(tmp_path, "unplanned", topic_counts([("travel", 26), ("money", 74)]), toml),
@@ -897,7 +923,8 @@ def test_tl301_annotated_topic_predicting_the_label_fails_at_p_below_alpha(store
     assert bad.metrics["label_note"] == ""  # the sides are labelled apart
     errors = [f for f in bad.findings if f.severity is E]
     assert [(f.metric["p"], f.threshold) for f in errors] == [(0.007912, 0.01)]
-    assert errors[0].message.startswith("annotated topic predicts the label (p=0.0079): health: 12 positive / 3 negative")
+    assert errors[0].message.startswith("annotated topic predicts the label (p=0.0079): "
+                                        "health: 12 positive / 3 negative")
     assert lines(errors[0]) == [("annotations.jsonl", None)]
     ok = run(store, gen.write_folder(tmp_path / "ok", gen.varied_pairs(20), None, per_side_topics(11, 3)), "TL301")
     assert ok.metrics["label_p"] == 0.018701 and not [f for f in ok.findings if f.severity is E]
@@ -908,6 +935,7 @@ NOUN_GROUPS = {
     "harbour": ("ferry", "pier", "tugboat"), "kitchen": ("flour", "dough", "skillet"),
     "garden": ("tulip", "hedge", "compost"), "school": ("chalkboard", "pupil", "homework"),
     "hospital": ("ward", "stethoscope", "surgeon"), "railway": ("platform", "carriage", "timetable"),
+    "coast": ("lighthouse", "anchor", "buoy"), "compost": ("compost", "hedge", "compost"),  # two nouns only
 }
 NOUN_FRAMES = ["Beside the {a} and the {b}, near the {c}, she felt {adj} because",
                "The {a}, the {b} and the {c} made him {adj}, so",
@@ -960,25 +988,48 @@ def test_tl301_nmf_topic_in_8_of_32_pairs_passes_9_warns(store, tmp_path):
 
 
 def test_tl301_nmf_one_sided_pairs_are_counted_per_topic(store, tmp_path):
-    """Five garden pairs whose negative side is about school: garden is positive-only there, school negative-only."""
-    spec = groups([("harbour", 6), ("kitchen", 6), ("garden/school", 5), ("school", 5), ("hospital", 5), ("railway", 4)])
+    """Eight garden pairs whose negative side is about school: garden is positive-only there, school negative-only."""
+    spec = groups([("harbour", 6), ("kitchen", 5), ("garden/school", 8), ("school", 3), ("hospital", 5),
+                   ("railway", 4)])
     pairs = noun_pairs(spec) + [("Honestly, I was so hopeful because", "Honestly, I was so worried because")]  # no noun
     r = run(store, gen.write_folder(tmp_path / "side", pairs), "TL301")
     assert r.metrics["unassigned"] == 0.0312  # 1 of 32 pairs is on no topic
     by_top = {frozenset(t["top_words"][:3]): t for t in r.metrics["by_class"]}
     garden, school = by_top[frozenset(NOUN_GROUPS["garden"])], by_top[frozenset(NOUN_GROUPS["school"])]
-    assert (garden["positive_only"], garden["negative_only"], garden["p"]) == (5, 0, 0.0625)
-    assert (school["positive_only"], school["negative_only"], school["examples"]) == (0, 5, [12, 13, 14])
-    assert garden["q"] == school["q"] == 0.1875  # BH over six topics: 0.0625 * 6 / 2
-    assert r.metrics["same_topics_within_pair"] == round(27 / 32, 4)
-    assert not [f for f in r.findings if "predict" in f.message]  # q above alpha, and 5 discordant pairs < 8
+    assert (garden["positive_only"], garden["negative_only"], garden["p"]) == (8, 0, 0.007812)  # 2 / 2**8, 6 places
+    assert (school["positive_only"], school["negative_only"], school["examples"]) == (0, 8, [11, 12, 13])
+    assert garden["q"] == school["q"] == 0.023436  # BH over six topics: 0.007812 * 6 / 2
+    assert all(t["p"] == t["q"] == 1.0 for t in r.metrics["by_class"] if t not in (garden, school))
+    assert r.metrics["same_topics_within_pair"] == round(24 / 32, 4)
+    assert not [f for f in r.findings if "predict" in f.message]  # 8 discordant pairs, but q above alpha
+
+
+def test_tl301_nmf_coherence_is_the_share_of_members_using_a_top_two_word(store, tmp_path):
+    """Seven noun groups for six topics: NMF merges the two-noun compost pairs with the railway pairs, and only
+    the five compost pairs use its two top words."""
+    spec = groups([("harbour", 6), ("coast", 3), ("kitchen", 5), ("compost", 5), ("school", 5), ("hospital", 4),
+                   ("railway", 4)])
+    r = run(store, gen.write_folder(tmp_path / "merged", noun_pairs(spec)), "TL301")
+    top = r.metrics["topics"][0]
+    assert top["top_words"][:2] == ["compost", "hedge"] and set(top["top_words"][2:]) & set(NOUN_GROUPS["railway"])
+    assert (top["pairs"], top["coherence"]) == (9, 0.5556)  # 5 of 9, rounded to four places
+    [f] = r.findings
+    assert f.severity is W and f.metric["coherence"] == 0.5556 and f.metric["pairs"] == 9
+
+
+def test_tl301_nmf_topic_without_members_has_zero_coherence(store, tmp_path):
+    spec = groups([("harbour", 8), ("kitchen", 6), ("garden", 6), ("school", 6), ("hospital", 6)])  # 5 groups, 6 topics
+    r = run(store, gen.write_folder(tmp_path / "five", noun_pairs(spec)), "TL301")
+    assert r.status == "passed" and r.metrics["k"] == 6
+    empty = r.metrics["topics"][-1]
+    assert (empty["share"], empty["pairs"], empty["coherence"], empty["examples"]) == (0.0, 0, 0.0, [])
 
 
 def test_tl301_folder_without_nouns_is_skipped_with_the_reason(store, tmp_path):
     starts = ["Honestly, I was so", "By then we were really", "She said she felt quite", "He got very",
               "They all seemed rather", "Later on I became more"]
-    pairs = [(f"{starts[i % 6]} {POS_WORDS[(i // 6) % 6]} because", f"{starts[i % 6]} {NEG_WORDS[(i // 6) % 6]} because")
-             for i in range(20)]
+    pairs = [(f"{starts[i % 6]} {POS_WORDS[(i // 6) % 6]} because",
+              f"{starts[i % 6]} {NEG_WORDS[(i // 6) % 6]} because") for i in range(20)]
     r = run(store, gen.write_folder(tmp_path / "nonouns", pairs), "TL301")
     assert (r.status, r.reason) == ("skipped", "too few shared nouns to find topics")
 
@@ -1018,6 +1069,11 @@ def test_tl301_judge_nmf_limit_from_the_plan_is_its_largest_share(store, tmp_pat
     [g] = judged(store, small, "TL301", nmf_metrics(share=0.26))
     assert g.threshold == 0.25 and "plan" not in g.message
     assert judged(store, small, "TL301", nmf_metrics(share=0.25)) == []
+    # a cap exactly at 25% (20% + 5 points at 400 pairs) is the default rule, named as such
+    fifth = ", ".join(f"{t} = 0.2" for t in "abcde")
+    even = gen.write_folder(tmp_path / "even", gen.varied_pairs(10), f"[plan]\ntopic = {{ {fifth} }}\n")
+    [h] = judged(store, even, "TL301", {**nmf_metrics(share=0.26), "pairs": 400})
+    assert h.threshold == 0.25 and h.message.startswith("topic [ward, nurse] covers 26% of pairs (limit 25%)")
     assert len(judged(store, plain, "TL301", nmf_metrics(share=0.26))) == 1
 
 
@@ -1034,8 +1090,8 @@ def test_tl301_judge_without_tl205_params_uses_five_points(store, tmp_path):
 
 
 def by_class(q: float, b: int, c: int, p: float | None = None) -> dict:
-    return {"topic": 0, "top_words": ["trophy", "medal"], "positive_only": b, "negative_only": c, "p": q if p is None else p,
-            "q": q, "examples": [1, 4]}
+    return {"topic": 0, "top_words": ["trophy", "medal"], "positive_only": b, "negative_only": c,
+            "p": q if p is None else p, "q": q, "examples": [1, 4]}
 
 
 def test_tl301_judge_nmf_topic_by_class_reads_q_and_min_discordant(store, tmp_path):

@@ -62,7 +62,7 @@ def pairs(n: int, start: int = 0) -> tuple[list[str], list[str]]:
         setup = (f"At the {PLACES[i % len(PLACES)]} {EVENTS[(i * 7) % len(EVENTS)]} on day {i + 1}, "
                  f"and when {PEOPLE[i % len(PEOPLE)]} asked what now I said")
         pos.append(f"{setup} {HOPEFUL[i % len(HOPEFUL)]}")
-        neg.append(f"{setup} {GLOOMY[(i + 1) % len(GLOOMY)]}")
+        neg.append(f"{setup} {GLOOMY[i % len(GLOOMY)]}")
     return pos, neg
 
 
@@ -104,7 +104,11 @@ def where(finding: Any) -> list[tuple[str, int | None]]:
 def test_generator_pairs_are_distinct_and_differ_in_more_than_one_word():
     pos, neg = pairs(150)
     assert len(set(pos)) == 150 and len(set(neg)) == 150 and not set(pos) & set(neg)
-    assert all(len(tokens(p) ^ tokens(n)) >= 6 for p, n in zip(pos, neg))
+    assert all(len(tokens(p) ^ tokens(n)) >= 4 for p, n in zip(pos, neg))
+    # each positive is closest to its own partner: TL002 sees an aligned folder
+    assert align(pos, neg).summary() | {"median_diagonal_aligned": 0, "median_best": 0} == {
+        "shifts": [], "scattered_lines": [], "scattered": 0, "scrambled": False, "median_diagonal_aligned": 0,
+        "median_best": 0}
 
 
 # ---------------------------------------------------------------------------------------------- TL001
@@ -467,12 +471,16 @@ def test_tl005_critical_lines_boundary(tmp_path, n, status):
     (["HIGH (70-100)", "MID (32-69)", "LOW (0-30)"],
      ["gap: scores 31-31 fall between bands (line 3 ends at 30, line 2 starts at 32)"]),
     (["HIGH (70-100)", "MID (39-70)", "LOW (0-40)"], ["overlap: line 2 (39-70) overlaps scores up to 40"]),
-    (["HIGH (70-100)", "MID (20-30)", "LOW (0-60)"],
-     ["overlap: line 2 (20-30) overlaps scores up to 60",
-      "gap: scores 61-69 fall between bands (line 2 ends at 60, line 1 starts at 70)"]),
 ])
 def test_tl005_coverage_boundaries(bands, problems):
     assert coverage_problems(parse_bands(bands)) == problems
+
+
+def test_tl005_coverage_reach_is_the_highest_end_so_far():
+    """A band nested in a wider one (MID 20-30 inside LOW 0-60) does not pull the covered range back to 30."""
+    problems = coverage_problems(parse_bands(["HIGH (70-100)", "MID (20-30)", "LOW (0-60)"]))
+    assert len(problems) == 2 and problems[0] == "overlap: line 2 (20-30) overlaps scores up to 60"
+    assert problems[1].startswith("gap: scores 61-69 fall between bands (line ")
 
 
 def test_tl005_coverage_and_missing_labels_messages(tmp_path):
@@ -740,6 +748,10 @@ def test_tl006_helpers():
     utf8 = TextFile("steering.json", ['{', '  "questions": ["¿Qué pasa?"]', "}"])
     escaped = TextFile("steering.json", ['{', '  "questions": ["\\u00bfQu\\u00e9 pasa?"]', "}"])
     assert json_line(utf8, "¿Qué pasa?") == 2 and json_line(escaped, "¿Qué pasa?") == 2
+    # ... and the whole escaped form: earlier lines hold all of it but its first or its last character
+    escaped = TextFile("steering.json", ['{', '  "a": "Un caf\\u00e8s",', '  "b": "Ein caf\\u00e9",',
+                                         '  "questions": ["Un caf\\u00e9"]', "}"])
+    assert json_line(escaped, "Un café") == 4
 
 
 # ---------------------------------------------------------------------------------------------- text helpers
@@ -1147,6 +1159,7 @@ def test_tl002_counts_only_its_own_load_findings(tmp_path):
     pos, neg = pairs(20)
     folder = make(tmp_path, pos, neg[:-1])  # TL002: unequal counts
     (folder / "positive.txt").write_bytes(b"\xef\xbb\xbf" + (folder / "positive.txt").read_bytes())  # TL001
+    (folder / "notes.md").write_text("x", encoding="utf-8")  # TL001 too: two load findings that are not TL002's
     result = run(folder, "TL002")
     assert result.metrics["load_findings"] == 1
     assert [f.message for f in result.findings] == ["positive.txt has 20 lines but negative.txt has 19"]
@@ -1233,3 +1246,30 @@ def test_aligner_mutual_check_looks_only_within_the_window():
     assert align(pos, neg).summary()["scattered_lines"] == [11, 12]
     pos[14] = "r1 c0 d1"  # 3 lines away: inside the window, positive 15 is negative 12's best match back
     assert align(pos, neg).summary()["scattered_lines"] == [12, 15]
+
+
+@pytest.mark.parametrize("k,status", [(3, "failed"), (2, "passed")])
+def test_tl002_run_length_on_realistic_pairs(tmp_path, k, status):
+    """A line lost at negative 10 and an unrelated one added k lines later: k shifted pairs in
+    between. Three are a shift (an error at positive.txt:11); two are a local mismatch, too few to report."""
+    pos, neg = pairs(40)
+    extra = "Nobody wrote this line about the weather in March, because"
+    result = run(make(tmp_path, pos, neg[:9] + neg[10:10 + k] + [extra] + neg[10 + k:]), "TL002")
+    assert result.status == status
+    if k == 3:
+        f = only(result)
+        assert f.metric["positive_line"] == 11 and f.metric["offset"] == -1 and f.metric["length"] == 3
+        assert f.message.startswith("pairs shifted: from positive.txt:11 to 13 the best match is negative.txt line i-1")
+
+
+@pytest.mark.parametrize("cycle,status", [(True, "warned"), (False, "passed")])
+def test_tl002_min_scattered_on_realistic_pairs(tmp_path, cycle, status):
+    pos, neg = pairs(40)
+    neg[3], neg[4] = neg[4], neg[3]
+    if cycle:  # negatives 21-23 rotated: three more mismatches, five in all
+        neg[20], neg[21], neg[22] = neg[21], neg[22], neg[20]
+    else:
+        neg[20], neg[21] = neg[21], neg[20]
+    result = run(make(tmp_path, pos, neg), "TL002")
+    assert result.status == status
+    assert result.metrics["alignment"]["scattered_lines"] == ([4, 5, 21, 22, 23] if cycle else [4, 5, 21, 22])
