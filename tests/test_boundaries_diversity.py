@@ -1025,6 +1025,42 @@ def test_tl301_nmf_topic_without_members_has_zero_coherence(store, tmp_path):
     assert (empty["share"], empty["pairs"], empty["coherence"], empty["examples"]) == (0.0, 0, 0.0, [])
 
 
+SPANISH = [  # (Spanish, English), written for this test
+    ("El barco sale del puerto mañana temprano con los pescadores",
+     "The boat leaves the port early tomorrow with the fishermen"),
+    ("La biblioteca del pueblo cierra los domingos por la tarde",
+     "The village library closes on Sunday afternoons"),
+    ("Mi hermano compró una guitarra nueva en el mercado",
+     "My brother bought a new guitar at the market"),
+    ("Las montañas están cubiertas de nieve hasta la primavera",
+     "The mountains are covered with snow until spring"),
+    ("El médico dice que la vacuna llega la semana que viene",
+     "The doctor says the vaccine arrives next week"),
+    ("Los vecinos plantaron tomates y cebollas en el jardín",
+     "The neighbours planted tomatoes and onions in the garden"),
+    ("La panadería de la esquina vende pan caliente por la mañana",
+     "The bakery on the corner sells warm bread in the morning"),
+]
+
+
+@pytest.mark.parametrize("spanish_side", ["positive", "negative"])
+def test_tl301_nmf_leaves_the_nouns_of_non_english_texts_out(store, tmp_path, spanish_side):
+    """A language trait: one side Spanish, the other its English translation. The English tagger reads
+    Spanish words as nouns ("barco", "vacuna"); none of them may become a topic word."""
+    pairs = [(es + f" {gen.NAMES[i % 10]}", en + f" {gen.NAMES[i % 10]}") for i, (es, en) in enumerate(SPANISH * 6)]
+    if spanish_side == "negative":
+        pairs = [(en, es) for es, en in pairs]
+    from traitlint.nlp import topics
+
+    tagged = {n for tf in store.parse([es for es, _ in SPANISH]) for n in topics.content_nouns(tf)}
+    assert {"barco", "biblioteca", "vacuna", "panadería"} <= tagged  # what would leak
+    r = run(store, gen.write_folder(tmp_path / spanish_side, pairs), "TL301")
+    other = "negative" if spanish_side == "positive" else "positive"
+    assert r.metrics["non_english_texts"] == {spanish_side: 42, other: 0}
+    words = {w for row in r.metrics["topics"] for w in row["top_words"]}
+    assert {"boat", "library", "guitar"} <= words and not words & tagged
+
+
 def test_tl301_folder_without_nouns_is_skipped_with_the_reason(store, tmp_path):
     starts = ["Honestly, I was so", "By then we were really", "She said she felt quite", "He got very",
               "They all seemed rather", "Later on I became more"]
