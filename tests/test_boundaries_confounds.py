@@ -877,6 +877,7 @@ def test_tl305_span_intensity_parts():
         "caps": "WOW THAT WAS BIG AND LOUD",
         "short_caps": "OK GO",
         "exclaim": "yes! no! fine! ok! go!",
+        "one_exclaim": "The bus left at noon!",
         "plain": "The bus left at noon",
         "declared": "She was extremely tired",
     }
@@ -884,7 +885,8 @@ def test_tl305_span_intensity_parts():
     view = _views(list(texts.values()), list(texts.values()), card)
     got = {name: span_intensity(tv, range(len(tv)), 0.0)["modifiers"] for name, tv in zip(texts, view.positive)}
     assert got == {"booster": 1.0, "booster_at_end": 0.0, "not_before_adj": 0.0, "ly_verb": 1.0, "dampener": -1.0,
-                   "caps": 3.0, "short_caps": 0.0, "exclaim": 3.0, "plain": 0.0, "declared": 0.0}
+                   "caps": 3.0, "short_caps": 0.0, "exclaim": 3.0, "one_exclaim": 1.0, "plain": 0.0,
+                   "declared": 0.0}
     tv = view.positive[0]
     weighted = span_intensity(tv, range(len(tv)), 0.5)
     assert weighted["valence"] > 0 and weighted["score"] == pytest.approx(1.0 + 0.5 * weighted["valence"])
