@@ -108,13 +108,14 @@ def realistic_clean(specs: Sequence[Spec], seed: int = 0) -> tuple[list[str], li
     return pos, neg
 
 
-def phrase_card() -> str:
-    """The trait card declaring every word of `PHRASES` (their words are the trait signal)."""
+def phrase_card(swap: bool = False) -> str:
+    """The trait card declaring every word of `PHRASES` (their words are the trait signal);
+    `swap` declares each side's words on the other side (the card of a swapped folder)."""
     words = {"positive": set(), "negative": set()}
     for p, n in PHRASES:
         words["positive"].update(w for w in p.split() if w != "and")
         words["negative"].update(w for w in n.split() if w != "and")
-    return trait_toml(sorted(words["positive"]), sorted(words["negative"]))
+    return trait_toml(sorted(words["positive"]), sorted(words["negative"]), swap=swap)
 
 
 def default_specs(n: int = 36) -> list[Spec]:
@@ -122,9 +123,14 @@ def default_specs(n: int = 36) -> list[Spec]:
     return [Spec(i, (i * 7) % 16, i, (i * 3) % 5, (i * 5) % 4) for i in range(n)]
 
 
-def trait_toml(extra_positive: Sequence[str] = (), extra_negative: Sequence[str] = ()) -> str:
+def trait_toml(extra_positive: Sequence[str] = (), extra_negative: Sequence[str] = (), swap: bool = False) -> str:
+    """A state card declaring `WORDS` (plus extras); `swap` declares the sides the other way round,
+    the card of a folder whose positive.txt and negative.txt are swapped (a declaration is a claim
+    about a side: on the wrong side it takes no effect)."""
     pos = [p for p, _ in WORDS] + list(extra_positive)
     neg = [n for _, n in WORDS] + list(extra_negative)
+    if swap:
+        pos, neg = neg, pos
     return ('[trait]\ntype = "state"\n\n[trait.words]\n'
             f"positive = {json.dumps(pos)}\nnegative = {json.dumps(neg)}\n")
 

@@ -143,7 +143,7 @@ def test_findings_metrics_and_evidence_mirror_under_swap_and_reorder(specs, code
     rnd.shuffle(order)
     pos2, neg2 = [pos[i] for i in order], [neg[i] for i in order]
     shuffled = run(cd.write_folder(None, pos2, neg2, card))
-    swapped = run(cd.write_folder(None, neg, pos, card))
+    swapped = run(cd.write_folder(None, neg, pos, cd.trait_toml(swap=True) if with_card else None))
     assert compare(base, shuffled, pairs=(list(zip(pos, neg)), list(zip(pos2, neg2)))) == []
     assert compare(base, swapped, swap=True) == []
 

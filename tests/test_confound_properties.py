@@ -117,7 +117,7 @@ def test_findings_invariant_to_order_and_symmetric_under_swap(specs, code, rnd: 
     order = list(range(len(pos)))
     rnd.shuffle(order)
     shuffled = run(cd.write_folder(None, [pos[i] for i in order], [neg[i] for i in order], card))
-    swapped = run(cd.write_folder(None, neg, pos, card))
+    swapped = run(cd.write_folder(None, neg, pos, cd.phrase_card(swap=True)))
     assert signature(shuffled) == signature(base)
     assert signature(swapped, swap=True) == signature(base)
     for c in ("TL306",):

@@ -132,6 +132,19 @@ def suppressed_lines(trait: "TraitResult") -> list[str]:
             for (code, features, reason), n in groups.items()]
 
 
+def declaration_lines(trait: "TraitResult", report: RunReport) -> list[str]:
+    """What declared trait words hide, one line, on every folder that declares any (issue 12: a
+    declaration never makes a folder pass silently). With --show-info the TL101 info finding
+    already says it, so the note is not repeated."""
+    if report.lists_info:
+        return []
+    for result in trait.results:
+        for finding in result.findings:
+            if finding.code == "TL101" and "hidden_by_declarations" in finding.metric:
+                return [finding.message]
+    return []
+
+
 def _shown(finding: Finding, report: RunReport) -> bool:
     return finding.severity is not Severity.INFO or report.lists_info  # notes, not problems: a clean run reads clean
 
@@ -140,7 +153,7 @@ def folder_block(trait: "TraitResult", report: RunReport) -> list[str]:
     """A folder's header, findings, skips and suppressions; empty for a folder with nothing to show."""
     findings = [f for r in trait.results for f in r.findings if _shown(f, report)]
     skips = skip_groups(trait.results)
-    suppressed = suppressed_lines(trait)
+    suppressed = suppressed_lines(trait) + declaration_lines(trait, report)
     if not (findings or skips or suppressed or report.show_passing):
         return []
     out = [folder_summary(trait, report)]

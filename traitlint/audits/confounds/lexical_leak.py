@@ -15,10 +15,16 @@ KIND_LABEL = {"word": "word", "bigram": "bigram", "opener": "sentence opener", "
               "punct": "punctuation"}
 
 
-def _text_features(tv: TextView) -> set[str]:
-    """TL101 features of one text: "kind\tvalue" strings; declared trait tokens never take part."""
+def _text_features(tv: TextView, style: bool = False) -> set[str]:
+    """TL101 features of one text: "kind\tvalue" strings. Declared trait tokens take no part in words,
+    bigrams and two-token openers/closers; the single opening and closing token is a feature whatever
+    is declared, except on style cards (a one-sided "Hopefully," opener or a prefill that always ends
+    on the trait word is a position the vector learns, not only a word; "worried about" ending both
+    ways is fine: "about" is the closer)."""
     feats: set[str] = set()
-    low, trait, punct = tv.lower, tv.trait, tv.punct
+    low, punct = tv.lower, tv.punct
+    trait = tv.trait
+    edge = trait if style else [False] * len(trait)
     n = len(low)
     words = [i for i in range(n) if not punct[i]]
     for i in words:
@@ -31,14 +37,14 @@ def _text_features(tv: TextView) -> set[str]:
         j = s
         while j < n and punct[j]:  # skip an opening quote or dash
             j += 1
-        if j < n and not trait[j]:
+        if j < n and not edge[j]:
             feats.add(f"opener\t{low[j]}")
-            if j + 1 < n and not trait[j + 1]:
+            if j + 1 < n and not trait[j] and not trait[j + 1]:
                 feats.add(f"opener\t{low[j]} {low[j + 1]}")
     if n:
-        if not trait[-1]:
+        if not edge[-1]:
             feats.add(f"closer\t{low[-1]}")
-            if n >= 2 and not trait[-2]:
+            if n >= 2 and not trait[-1] and not trait[-2]:
                 feats.add(f"closer\t{low[-2]} {low[-1]}")
     text = tv.prompt.text
     chars = set(text)
@@ -71,7 +77,7 @@ def leak_table(view: FolderView) -> dict[str, Any]:
         pos_of: dict[str, Counter] = defaultdict(Counter)
         sets: dict[str, list[set[str]]] = {s: [] for s in SIDES}
         for p, q in zip(view.positive, view.negative):
-            fp, fq = _text_features(p), _text_features(q)
+            fp, fq = _text_features(p, view.style), _text_features(q, view.style)
             sets["positive"].append(fp)
             sets["negative"].append(fq)
             n_side["positive"].update(fp)
@@ -93,6 +99,56 @@ def _majority_tag(tags: Counter) -> str:
     return min(tags.items(), key=lambda kv: (-kv[1], kv[0] in FUNCTION_POS, kv[0]))[0]
 
 
+def find_leaks(view: FolderView, params: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """The tested family's size and the leaks in it (strongest first), for one view of a folder."""
+    table = leak_table(view)
+    n_pos, n_neg = table["n"]["positive"], table["n"]["negative"]
+    b_c, c_c = table["disc"]["positive"], table["disc"]["negative"]
+    alpha = float(params["alpha"])
+    # Tested family: enough support, and enough discordant pairs that significance is attainable
+    # (a one-sided split of d pairs can reach at best p = 2 * 0.5**d). Both filters ignore the
+    # direction of the split, so the BH family stays valid.
+    keys = []
+    for key in sorted(set(n_pos) | set(n_neg)):
+        if key.startswith("declared\t"):
+            continue
+        d = b_c[key] + c_c[key]
+        if 2 * 0.5 ** d <= alpha and view.n - _both_absent(view, key, table) >= params["min_support"]:
+            keys.append(key)
+    pvals = sign_test_pvalues([b_c[k] for k in keys], [c_c[k] for k in keys])
+    qvals = bh_adjust(pvals)
+    leaks = []
+    for key, p, q in zip(keys, pvals, qvals):
+        kind, value = key.split("\t", 1)
+        tot = n_pos[key] + n_neg[key]
+        share = n_pos[key] / tot
+        if q <= alpha and max(share, 1 - share) > params["max_share"]:
+            label = "positive" if share > 0.5 else "negative"
+            function = kind in ("opener", "closer", "punct") or _is_function_feature(kind, value, table["pos_of"])
+            leaks.append({"feature": value, "kind": kind, "side": label, "n_pos": n_pos[key], "n_neg": n_neg[key],
+                          "b": b_c[key], "c": c_c[key], "share": clean(max(share, 1 - share)),
+                          "p": clean(p, 8), "q": clean(q, 8),
+                          "severity": "error" if function else "warning"})
+    leaks = _drop_subsumed(leaks)
+    leaks.sort(key=lambda r: (r["severity"] != "error", r["q"], -r["share"], r["kind"], r["feature"]))
+    return len(keys), leaks
+
+
+def hidden_leaks(bare: FolderView, reported: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+    """What the declarations hide: the leaks a run without any declaration reports and this one does
+    not (same feature, kind and side), strongest first. Why: declaring must never make a folder
+    pass silently; every run says what the exemption costs."""
+    _, bare_leaks = find_leaks(bare, params)
+    seen = {(r["kind"], r["feature"], r["side"]) for r in reported}
+    hidden = [r for r in bare_leaks if (r["kind"], r["feature"], r["side"]) not in seen]
+    return {"count": len(hidden), "errors": sum(r["severity"] == "error" for r in hidden),
+            "strongest": hidden[:HIDDEN_SHOWN]}
+
+
+#: how many hidden leaks the info finding and the text report list
+HIDDEN_SHOWN = 5
+
+
 @register
 class LexicalLabelLeak(Audit):
     """What it does
@@ -107,6 +163,12 @@ class LexicalLabelLeak(Audit):
     are usually the trait's own words: declare them in `trait.toml` `[trait.words]` and they are
     reported as info instead. Declared entries cover their inflections and -ly/-ness forms
     ("hopeful" covers "hopefully"; "worried" covers "worry"), never another derivation ("hopeless").
+    Declarations that the data do not bear out take no effect (TL105 says which and why): entries on
+    both sides alike, and, unless the card is `type = "style"`, function words, negators,
+    contractions and punctuation. Off style cards a declared word is still tested as a sentence's
+    first token or a text's last one: a one-sided "Hopefully," opener is a confound whatever the
+    card says. Every run reports, as info (and a line in the text report), the findings the
+    declarations hide: what this audit reports with `[trait.words]` emptied and not with it.
 
     Why it matters
     A difference-of-means vector learns whatever separates the sides. If 95% of positives say "but"
@@ -140,41 +202,17 @@ class LexicalLabelLeak(Audit):
         table = leak_table(view)
         n_pos, n_neg = table["n"]["positive"], table["n"]["negative"]
         b_c, c_c = table["disc"]["positive"], table["disc"]["negative"]
-        alpha = float(params["alpha"])
-        # Tested family: enough support, and enough discordant pairs that significance is attainable
-        # (a one-sided split of d pairs can reach at best p = 2 * 0.5**d). Both filters ignore the
-        # direction of the split, so the BH family stays valid.
-        keys, declared = [], []
-        for key in sorted(set(n_pos) | set(n_neg)):
-            if key.startswith("declared\t"):
-                declared.append(key)
-                continue
-            d = b_c[key] + c_c[key]
-            if 2 * 0.5 ** d <= alpha and view.n - _both_absent(view, key, table) >= params["min_support"]:
-                keys.append(key)
-        pvals = sign_test_pvalues([b_c[k] for k in keys], [c_c[k] for k in keys])
-        qvals = bh_adjust(pvals)
-        leaks = []
-        for key, p, q in zip(keys, pvals, qvals):
-            kind, value = key.split("\t", 1)
-            tot = n_pos[key] + n_neg[key]
-            share = n_pos[key] / tot
-            if q <= alpha and max(share, 1 - share) > params["max_share"]:
-                label = "positive" if share > 0.5 else "negative"
-                function = kind in ("opener", "closer", "punct") or _is_function_feature(kind, value, table["pos_of"])
-                leaks.append({"feature": value, "kind": kind, "side": label, "n_pos": n_pos[key], "n_neg": n_neg[key],
-                              "b": b_c[key], "c": c_c[key], "share": clean(max(share, 1 - share)),
-                              "p": clean(p, 8), "q": clean(q, 8),
-                              "severity": "error" if function else "warning"})
-        leaks = _drop_subsumed(leaks)
-        leaks.sort(key=lambda r: (r["severity"] != "error", r["q"], -r["share"], r["kind"], r["feature"]))
+        tested, leaks = find_leaks(view, params)
         info = []
-        for key in declared:
+        for key in sorted(k for k in set(n_pos) | set(n_neg) if k.startswith("declared\t")):
             value = key.split("\t", 1)[1]
             tot = n_pos[key] + n_neg[key]
             info.append({"feature": value, "n_pos": n_pos[key], "n_neg": n_neg[key], "b": b_c[key], "c": c_c[key],
                          "share_pos": clean(n_pos[key] / tot if tot else 0.5)})
-        return {"pairs": view.n, "tested": len(keys), "leaks": leaks, "declared": info}
+        metrics: dict[str, Any] = {"pairs": view.n, "tested": tested, "leaks": leaks, "declared": info}
+        if view.declarations:
+            metrics["hidden_by_declarations"] = hidden_leaks(folder_view(ctx, declarations=False), leaks, params)
+        return metrics
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         view = folder_view(ctx)
@@ -210,7 +248,25 @@ class LexicalLabelLeak(Audit):
             out.append(self.finding(Severity.INFO, f"declared trait words separate the sides as intended "
                                     f"(positive:negative texts): {listed}", {"declared": shown}, None, [],
                                     hint="Nothing to do: declared words are the trait signal."))
+        hidden = metrics.get("hidden_by_declarations")
+        if hidden is not None:
+            out.append(self.finding(Severity.INFO, hidden_message(hidden), {"hidden_by_declarations": hidden}, None,
+                                    [e for r in hidden["strongest"][:3] for e in _leak_evidence(view, r, 1)],
+                                    hint="Check that each is a genuine trait word; `traitlint check` with "
+                                         "[trait.words] emptied lists them all.",
+                                    features=_features(hidden["strongest"])))
         return out
+
+
+def hidden_message(hidden: dict[str, Any]) -> str:
+    """`declared trait words hide 12 TL101 findings (0 errors): "hopeful" positive 40:2 (q=1e-9), ...`"""
+    if not hidden["count"]:
+        return "declared trait words hide no TL101 finding: without them this audit reports the same"
+    listed = "; ".join(f'{KIND_LABEL[r["kind"]]} "{r["feature"]}" {r["side"]} {r["n_pos"]}:{r["n_neg"]} '
+                       f'(q={fmt_p(r["q"])})' for r in hidden["strongest"])
+    more = f" and {hidden['count'] - len(hidden['strongest'])} more" if hidden["count"] > len(hidden["strongest"]) else ""
+    return (f"declared trait words hide {hidden['count']} TL101 finding(s) ({hidden['errors']} would be errors), "
+            f"strongest (positive:negative texts): {listed}{more}")
 
 
 def _features(rows: list[dict[str, Any]]) -> list[str]:

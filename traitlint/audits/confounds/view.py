@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from traitlint.context import AuditContext
 from traitlint.dataset import Prompt
 from traitlint.finding import Evidence
+from traitlint.nlp.declarations import DeclaredEntry, effective_words, review
 from traitlint.nlp.features import TextFeatures
 from traitlint.nlp.lexicon import TraitWords, is_punct
 from traitlint.nlp.pairdiff import PairDiff, diff_tokens
@@ -52,6 +53,8 @@ class FolderView:
     traits: TraitWords
     order: list[int]  # pair indices in canonical (content) order
     seed: int
+    style: bool = False  # the card is type = "style": register markers may be the trait
+    declarations: list[DeclaredEntry] = field(default_factory=list)  # every entry and its verdict
     _diffs: list[PairDiff] | None = field(default=None, repr=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -100,23 +103,48 @@ def pair_key(positive: str, negative: str) -> str:
     return f"{a}\x00{b}"
 
 
-def folder_view(ctx: AuditContext) -> FolderView:
-    """The cached view of `ctx.dataset` (needs spaCy: raises SkipAudit without a pipeline)."""
+def is_style_card(ctx: AuditContext) -> bool:
+    card = (ctx.dataset.card or {}).get("trait") or {}
+    kind = card.get("type") if isinstance(card, dict) else None
+    return isinstance(kind, str) and kind.strip().lower() == "style"
+
+
+def folder_view(ctx: AuditContext, declarations: bool = True) -> FolderView:
+    """The cached view of `ctx.dataset` (needs spaCy: raises SkipAudit without a pipeline).
+
+    Only the declarations the data bear out take effect (`nlp/declarations.py`); with
+    `declarations=False` none do (TL101 uses that view to say what the declarations hide).
+    """
     ds = ctx.dataset
     words = ds.trait_words
+    style = is_style_card(ctx)
 
     def build() -> FolderView:
         feats = ctx.features()
-        traits = TraitWords(words["positive"], words["negative"])
+        declared = TraitWords(words["positive"], words["negative"])
+        found = [(_found(p, f, declared), _found(q, g, declared))
+                 for p, f, q, g in zip(ds.positive, feats.positive, ds.negative, feats.negative)]
+        entries = review(words, found, style) if declared else []
+        kept = effective_words(entries) if declarations else {"positive": [], "negative": []}
+        traits = TraitWords(kept["positive"], kept["negative"])
         pos = [_text_view(p, f, traits) for p, f in zip(ds.positive, feats.positive)]
         neg = [_text_view(p, f, traits) for p, f in zip(ds.negative, feats.negative)]
         keys = [pair_key(p.text, q.text) for p, q in zip(ds.positive, ds.negative)]
         order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
         digest = hashlib.sha256("\x01".join(sorted(keys)).encode("utf-8", "surrogatepass")).digest()
-        return FolderView(pos, neg, traits, order, int.from_bytes(digest[:8], "little"))
+        return FolderView(pos, neg, traits, order, int.from_bytes(digest[:8], "little"), style, entries)
 
-    key = f"confounds-view:{id(ds)}:{ds.content_hash()}:{sorted(words['positive'])}:{sorted(words['negative'])}"
+    key = (f"confounds-view:{id(ds)}:{ds.content_hash()}:{sorted(words['positive'])}:{sorted(words['negative'])}"
+           f":{style}:{declarations}")
     return ctx.corpus.memo(key, build)
+
+
+def _found(prompt: Prompt, tf: TextFeatures, traits: TraitWords) -> frozenset[str]:
+    """The declared entries one text contains (whitespace tokens dropped, as in `_text_view`)."""
+    if not traits:
+        return frozenset()
+    keep = [i for i, p in enumerate(tf.pos) if p != "SPACE" and tf.words[i].strip()]
+    return traits.match(prompt.text, [tf.words[i] for i in keep], [tf.lemmas[i] for i in keep]).found
 
 
 def fmt_p(p: float) -> str:

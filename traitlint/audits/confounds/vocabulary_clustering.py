@@ -1,7 +1,7 @@
 """TL102 vocabulary_clustering: non-trait content vocabulary repeated across a side."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 from traitlint.audits.confounds.view import OTHER, SIDES, FolderView, TextView, clean, folder_view
@@ -106,20 +106,46 @@ class VocabularyClustering(Audit):
         return out
 
 
-def _content_lemmas(tv: TextView) -> set[str]:
+def _token_reading(low: str, lem: str, pos: str) -> str | None:
+    """The content lemma a token counts as, or None for function words, punctuation and the like."""
+    if pos not in CONTENT_POS or low in FUNCTION_WORDS or lem in FUNCTION_WORDS:
+        return None
+    if len(lem) < 2 or not any(ch.isalpha() for ch in lem):
+        return None
+    return lem
+
+
+def _folder_readings(view: FolderView) -> dict[str, str | None]:
+    """Each word form's majority reading over the whole folder (ties: the content lemma, then
+    alphabetical). Why: the tagger reads the same word differently in different sentences ("the
+    mood felt buoyant": felt/ADJ, "the mood felt deflated": feel/VERB), and a shared word must not
+    count as one lemma on one side and another on the other."""
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for s in SIDES:
+        for tv in view.side(s):
+            for low, lem, pos, trait in zip(tv.lower, tv.lemmas, tv.pos, tv.trait):
+                if not trait:
+                    seen[low][_token_reading(low, lem, pos)] += 1
+    return {low: min(c.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))[0] for low, c in seen.items()}
+
+
+def _content_lemmas(tv: TextView, readings: dict[str, str | None]) -> set[str]:
     out = set()
-    for low, lem, pos, trait in zip(tv.lower, tv.lemmas, tv.pos, tv.trait):
-        if trait or pos not in CONTENT_POS or low in FUNCTION_WORDS or lem in FUNCTION_WORDS:
+    for low, trait in zip(tv.lower, tv.trait):
+        if trait:
             continue
-        if len(lem) < 2 or not any(ch.isalpha() for ch in lem):
-            continue
-        out.add(lem)
+        lem = readings.get(low)
+        if lem is not None:
+            out.add(lem)
     return out
 
 
 def lemma_sets(view: FolderView) -> dict[str, list[set[str]]]:
     """Content lemmas of every text, per side (cached on the view)."""
-    return view.memo("lemma_sets", lambda: {s: [_content_lemmas(tv) for tv in view.side(s)] for s in SIDES})
+    def build() -> dict[str, list[set[str]]]:
+        readings = _folder_readings(view)
+        return {s: [_content_lemmas(tv, readings) for tv in view.side(s)] for s in SIDES}
+    return view.memo("lemma_sets", build)
 
 
 def _lemma_evidence(view: FolderView, r: dict[str, Any], k: int) -> list[Evidence]:
