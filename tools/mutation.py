@@ -47,7 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 CONFOUND_TESTS = ["tests/test_confounds.py", "tests/test_confound_power.py", "tests/test_confound_properties.py",
-                  "tests/test_confound_invariance.py", "tests/test_boundaries_confounds.py"]
+                  "tests/test_confound_invariance.py", "tests/test_boundaries_confounds.py",
+                  "tests/test_declarations.py", "tests/test_signal_checks.py"]
 STRUCTURAL_TESTS = ["tests/test_structural.py", "tests/test_loader.py", "tests/test_boundaries_structural.py"]
 DIVERSITY_TESTS = ["tests/test_diversity.py", "tests/test_diversity_divergence.py", "tests/test_diversity_language.py",
                    "tests/test_diversity_properties.py", "tests/test_boundaries_diversity.py"]
@@ -57,7 +58,9 @@ TARGETS: dict[str, list[str]] = {
     "traitlint/nlp/stats.py": ["tests/test_stats.py", "tests/test_core.py", *CONFOUND_TESTS],
     **{f"traitlint/audits/confounds/{m}.py": CONFOUND_TESTS
        for m in ("lexical_leak", "vocabulary_clustering", "valence", "person", "length", "intensity",
-                 "cross_distribution")},
+                 "cross_distribution", "declared_words", "negation", "concentration", "signal_valence")},
+    "traitlint/nlp/declarations.py": ["tests/test_declarations.py", *CONFOUND_TESTS],
+    "traitlint/audits/diversity/decision_tail.py": ["tests/test_signal_checks.py"],
     **{f"traitlint/audits/structural/{m}.py": STRUCTURAL_TESTS
        for m in ("files", "pairing", "alignment", "duplicates", "pair_count", "definition_format",
                  "steering_format", "prefill_ending", "text")},
