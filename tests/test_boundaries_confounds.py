@@ -566,6 +566,9 @@ def test_tl302_judge_auc_margin_is_inclusive_both_ways(tl302):
     # the default margin 0.2
     assert severities(tl302(p=0.01, auc=0.71)) == ["error"] and tl302(p=0.01, auc=0.69) == []
     assert severities(tl302(p=0.01, auc=0.29)) == ["error"] and tl302(p=0.01, auc=0.31) == []
+    # AUC 0.7 and 0.3 are both exactly at the default margin: the same verdict (0.7 - 0.5 is
+    # 0.19999999999999996 in floating point; the audits round the margin)
+    assert severities(tl302(p=0.01, auc=0.7)) == severities(tl302(p=0.01, auc=0.3)) == ["error"]
 
 
 def test_tl302_judge_error_only_when_words_are_declared(tl302):
@@ -836,6 +839,7 @@ def test_tl304_judge_alpha_is_inclusive(tl304):
 
 def test_tl304_judge_error_needs_auc_margin_and_error_rel_diff(tl304):
     assert severities(tl304(**_len(auc=0.3, rel_diff=-0.15))) == ["error"]  # both exactly at the boundary
+    assert severities(tl304(**_len(auc=0.7, rel_diff=0.15, mean_diff=3.0))) == ["error"]  # its mirror image
     assert severities(tl304(**_len(auc=0.3001, rel_diff=-0.2))) == ["warning"]  # margin short: systematic only
     assert severities(tl304(**_len(auc=0.2, rel_diff=-0.1499))) == ["warning"]
     assert severities(tl304(**_len(auc=0.75, rel_diff=0.2, mean_diff=3.0))) == ["error"]

@@ -129,6 +129,13 @@ def auc(scores_pos: Sequence[float], scores_neg: Sequence[float]) -> float:
     return float(u / (x.size * y.size))
 
 
+def auc_margin(value: float) -> float:
+    """|AUC - 0.5|, rounded to 9 places so that AUC 0.7 and 0.3 are the same distance from chance
+    (in floating point 0.7 - 0.5 = 0.19999999999999996 while 0.5 - 0.3 = 0.2: a `>= 0.2` margin would
+    flag one direction and not the mirror image)."""
+    return round(abs(value - 0.5), 9)
+
+
 def chi2_contingency_p(table: Sequence[Sequence[int]]) -> float:
     """p-value that rows and columns are independent (Fisher exact for 2x2, else chi-square)."""
     t = np.asarray(table, dtype=float)

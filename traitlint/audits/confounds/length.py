@@ -8,7 +8,7 @@ import numpy as np
 from traitlint.audits.confounds.view import TextView, clean, fmt_p, folder_view, interleave_evidence
 from traitlint.context import AuditContext
 from traitlint.finding import Finding, Severity
-from traitlint.nlp.stats import auc, paired_test
+from traitlint.nlp.stats import auc, auc_margin, paired_test
 from traitlint.registry import Audit, register
 
 
@@ -68,7 +68,7 @@ class LengthConfound(Audit):
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         if metrics["p"] > params["alpha"]:
             return []
-        strong = abs(metrics["auc"] - 0.5) >= params["auc_margin"] and abs(metrics["rel_diff"]) >= params["error_rel_diff"]
+        strong = auc_margin(metrics["auc"]) >= params["auc_margin"] and abs(metrics["rel_diff"]) >= params["error_rel_diff"]
         systematic = abs(metrics["rank_biserial"]) >= params["min_effect"] and abs(metrics["rel_diff"]) >= params["min_rel_diff"]
         if not (strong or systematic):
             return []

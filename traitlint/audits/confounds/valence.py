@@ -14,7 +14,7 @@ from traitlint.audits.confounds.view import SIDES, FolderView, TextView, clean, 
 from traitlint.context import AuditContext
 from traitlint.finding import Finding, Severity
 from traitlint.nlp.sentiment import compound
-from traitlint.nlp.stats import auc, paired_test
+from traitlint.nlp.stats import auc, auc_margin, paired_test
 from traitlint.registry import Audit, register
 
 
@@ -122,7 +122,7 @@ class ValenceConfound(Audit):
         shares = metrics["shares"]
         share_txt = "; ".join(f"{s}: {shares[s]['good']:.0%} good / {shares[s]['bad']:.0%} bad / "
                               f"{shares[s]['neutral']:.0%} neutral" for s in SIDES)
-        margin = abs(metrics["auc"] - 0.5)
+        margin = auc_margin(metrics["auc"])
         if metrics["p"] <= params["alpha"] and margin >= params["auc_margin"]:
             hi = "positive" if metrics["auc"] > 0.5 else "negative"
             # Matched pairs share their situation (difference 0), so a difference comes from unmatched
