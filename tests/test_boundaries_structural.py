@@ -1273,3 +1273,14 @@ def test_tl002_min_scattered_on_realistic_pairs(tmp_path, cycle, status):
     result = run(make(tmp_path, pos, neg), "TL002")
     assert result.status == status
     assert result.metrics["alignment"]["scattered_lines"] == ([4, 5, 21, 22, 23] if cycle else [4, 5, 21, 22])
+
+
+def test_tl005_gap_after_a_nested_band_names_the_band_that_ends_there():
+    """LOW 0-40 contains a nested 10-20 band; the gap 41-69 starts after LOW (line 1), not after the
+    nested band that sorts just before HIGH."""
+    from traitlint.audits.structural.definition_format import coverage_problems
+
+    bands = [{"label": "low", "lo": 0, "hi": 40, "line": 1}, {"label": "mid", "lo": 10, "hi": 20, "line": 2},
+             {"label": "high", "lo": 70, "hi": 100, "line": 3}]
+    [gap] = coverage_problems(bands)
+    assert gap == "gap: scores 41-69 fall between bands (line 1 ends at 40, line 3 starts at 70)"

@@ -328,6 +328,9 @@ def test_tl006_adversarial_prefix_not_embedded(tmp_path):
     raw = (folder / "steering.json").read_text().splitlines()
     q_ev = f.evidence[1]
     assert q_ev.line is not None and obj["questions"][12] in raw[q_ev.line - 1]
+    # the first line is the key itself, not the first question that happens to contain its text
+    key = f.evidence[0]
+    assert key.line is not None and '"adversarial_prefix"' in raw[key.line - 1]
 
 
 def test_tl006_prefix_embedded_passes(tmp_path):

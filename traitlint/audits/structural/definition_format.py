@@ -62,14 +62,15 @@ def coverage_problems(bands: list[dict[str, Any]]) -> list[str]:
         problems.append(f"scores {ordered[-1]['hi'] + 1}-100 are not covered")
     if any(b["hi"] > 100 for b in ordered):
         problems.append("a band goes above 100")
-    reach = ordered[0]["hi"]
-    for prev, cur in zip(ordered, ordered[1:]):
+    reach, holder = ordered[0]["hi"], ordered[0]  # the highest score covered so far, and the band ending there
+    for cur in ordered[1:]:
         if cur["lo"] > reach + 1:
             problems.append(f"gap: scores {reach + 1}-{cur['lo'] - 1} fall between bands "
-                            f"(line {prev['line']} ends at {reach}, line {cur['line']} starts at {cur['lo']})")
+                            f"(line {holder['line']} ends at {reach}, line {cur['line']} starts at {cur['lo']})")
         elif cur["lo"] < reach:
             problems.append(f"overlap: line {cur['line']} ({cur['lo']}-{cur['hi']}) overlaps scores up to {reach}")
-        reach = max(reach, cur["hi"])
+        if cur["hi"] > reach:
+            reach, holder = cur["hi"], cur
     return problems
 
 

@@ -219,7 +219,7 @@ class SteeringFormat(Audit):
                     Severity.ERROR, f"adversarial_prefix is not embedded in {len(missing)} of {n} questions: "
                     "a prefix stored but not in the question has no effect",
                     {"prefix_missing": missing[:50], "questions": n}, 0,
-                    [at(data["adversarial_prefix"].strip()), *[q_ev(i) for i in missing[:4]]],
+                    [at('"adversarial_prefix"'), *[q_ev(i) for i in missing[:4]]],
                     "Prepend the adversarial_prefix text to every question (or delete the key)."))
         if metrics["prefix_type"] not in (None, "str"):
             out.append(self.finding(Severity.ERROR, f"\"adversarial_prefix\" must be a string, found {metrics['prefix_type']}",
