@@ -1282,5 +1282,6 @@ def test_tl005_gap_after_a_nested_band_names_the_band_that_ends_there():
 
     bands = [{"label": "low", "lo": 0, "hi": 40, "line": 1}, {"label": "mid", "lo": 10, "hi": 20, "line": 2},
              {"label": "high", "lo": 70, "hi": 100, "line": 3}]
-    [gap] = coverage_problems(bands)
+    overlap, gap = coverage_problems(bands)
+    assert overlap.startswith("overlap: line 2 (10-20)")
     assert gap == "gap: scores 41-69 fall between bands (line 1 ends at 40, line 3 starts at 70)"
