@@ -194,3 +194,14 @@ def test_tl101_says_what_the_declarations_hide_in_json_and_text(tmp_path: Path):
     assert shown.stdout.count("declared trait words hide") == 1  # the info finding, not twice
     js = subprocess.run([*cli, "--format", "json"], capture_output=True, text=True, timeout=300)
     assert '"hidden_by_declarations"' in js.stdout
+
+
+def test_the_pytest_plugin_says_what_the_declarations_hide_on_a_passing_run(tmp_path: Path):
+    pos, neg = base(40)
+    target = folder(pos, neg)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(target), "-k",
+                           "lexical_label_leak", f"--rootdir={target.parent}"], capture_output=True, text=True,
+                          timeout=300, cwd=target.parent)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "traitlint declarations" in proc.stdout
+    assert "declared trait words hide" in proc.stdout.split("traitlint declarations", 1)[1]

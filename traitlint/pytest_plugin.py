@@ -96,6 +96,7 @@ class _State:
     folders: dict[Path, Path] = field(default_factory=dict)  # resolved folder -> folder as collected
     warnings: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     ignores: list[tuple[str, str]] = field(default_factory=list)
+    declarations: list[tuple[str, str]] = field(default_factory=list)  # (nodeid, what [trait.words] hides)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -397,6 +398,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     warned = [f for f in result.findings if f.severity.value == "warning"]
     if warned and report.passed:
         report.traitlint_warnings = [_finding_json(f) for f in warned]
+    hidden = [f.message for f in result.findings if "hidden_by_declarations" in f.metric]
+    if hidden:
+        report.traitlint_declarations = hidden[0]  # what [trait.words] exempts: said on passing runs too
     if result.findings and result.findings[0].evidence:
         first = result.findings[0].evidence[0]
         path = _relpath(item.folder / first.file, item.config.rootpath) if first.file else report.location[0]
@@ -426,6 +430,9 @@ class _Reporter:
             return
         if getattr(report, "traitlint_warnings", None):
             self.state.warnings.append((report.nodeid, report.traitlint_warnings))
+        declared = getattr(report, "traitlint_declarations", "")
+        if declared:
+            self.state.declarations.append((report.nodeid, declared))
         reason = getattr(report, "traitlint_reason", "")
         if reason and reason.startswith("ignored"):
             self.state.ignores.append((report.nodeid, reason))
@@ -444,6 +451,10 @@ class _Reporter:
                 for f in findings:
                     for line in format_finding(Finding.from_dict(f), trait_path):
                         terminalreporter.write_line("  " + printable(line))
+        if state.declarations:
+            terminalreporter.write_sep("=", "traitlint declarations")
+            for nodeid, message in sorted(state.declarations):
+                terminalreporter.write_line(f"{posixpath.dirname(nodeid.split('::')[0]) or '.'}: {message}")
         if state.ignores:
             terminalreporter.write_sep("=", "traitlint ignores")
             for nodeid, reason in sorted(state.ignores):
