@@ -39,6 +39,7 @@ def style(card: str) -> str:
     ("can't", "contraction"), ("won't", "contraction"), ("'ll", "contraction"), ("!", "punctuation"),
     (";", "punctuation"), ("the", "function word"), ("will", "function word"), ("is not", "negator"),
     ("hopeful", None), ("no problem", None), ("turned down", None), ("Honestly", None),
+    ("can't stand", "contraction"), ("it's great", "contraction"), ("won’t", "contraction"),
 ])
 def test_register_kind(entry, kind):
     assert register_kind(entry) == kind
@@ -130,6 +131,7 @@ def test_tl105_reports_never_rare_and_two_sided_entries_with_their_lines():
     assert by[RARE].features == ["rosy"] and '"rosy" positive 2:0' in by[RARE].message
     assert by[BOTH_SIDES].features == ["frankly"] and '"frankly" positive 4:4' in by[BOTH_SIDES].message
     assert "take no effect" in by[BOTH_SIDES].message
+    assert " more" not in by[NEVER].message  # one entry: nothing left over
     line = by[NEVER].evidence[0]
     assert line.file == "trait.toml" and '"sparkling"' in line.text
     summary = [f for f in res.findings if "take effect" in f.message and f.severity.value == "info"]
@@ -205,3 +207,12 @@ def test_the_pytest_plugin_says_what_the_declarations_hide_on_a_passing_run(tmp_
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "traitlint declarations" in proc.stdout
     assert "declared trait words hide" in proc.stdout.split("traitlint declarations", 1)[1]
+
+
+def test_tl105_long_lists_are_cut_at_15_names_with_a_count():
+    pos, neg = base(20)
+    missing = [f"absentword{i:02d}" for i in range(17)]
+    res = run("TL105", pos, neg, card=cd.trait_toml(extra_positive=missing))
+    [never] = [f for f in problems(res) if f.metric.get("verdict") == NEVER]
+    assert never.message.count('"absentword') == 15 and never.message.endswith("and 2 more")
+    assert len(never.features) == 17

@@ -49,7 +49,7 @@ from traitlint.model.extract import (  # noqa: E402
 from .tiny import tiny_loaded  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURE = ROOT / "tests" / "fixtures" / "model" / "optimism_small"  # 16 pairs: fails TL004 pair_count
+FIXTURE = ROOT / "tests" / "fixtures" / "model" / "optimism_small"  # 16 pairs: fails TL004 pair_count and TL307 signal_valence (every optimistic word is the nicer one)
 OPTIMISM = ROOT / "datasets" / "traits" / "mental_state" / "optimism"
 
 
@@ -264,7 +264,7 @@ def test_gate_refuses_a_failed_folder_and_force_records_it(small, tmp_path):
     assert sorted(p.name for p in out_dir.iterdir()) == [
         "evaluation.json", "mean_diff.safetensors", "pca.safetensors", "probe.safetensors"]
     meta = vector_files.read_metadata(out_dir / "probe.safetensors")
-    assert meta["forced"] is True and meta["gate"]["failed_audits"] == ["TL004 pair_count (failed)"]
+    assert meta["forced"] is True and meta["gate"]["failed_audits"] == ["TL004 pair_count (failed)", "TL307 signal_valence (failed)"]
     evaluation = json.loads((out_dir / "evaluation.json").read_text())
     assert evaluation["forced"] is True and evaluation["gate"]["failed_audits"]
     assert "summary:" in text and "extracted" in text

@@ -80,7 +80,7 @@ def test_search_writes_results_responses_and_plot_then_a_rerun_repeats_nothing(w
     header = lines[0]
     assert header["vector"]["sha256"] and header["vector"]["path"] == str(vector)
     assert header["model"]["hidden_size"] == loaded.hidden_size and header["judge"] == JUDGE
-    assert header["gate"]["forced"] is True and header["gate"]["failed_audits"] == ["TL004 pair_count (failed)"]
+    assert header["gate"]["forced"] is True and header["gate"]["failed_audits"] == ["TL004 pair_count (failed)", "TL307 signal_valence (failed)"]
     assert header["settings"]["mode"] == "auto" and header["settings"]["layers"] == [1]
     norm = header["norms"]["1"]
     runs = lines[2:4]

@@ -69,7 +69,7 @@ def _word_kind(word: str) -> str | None:
     if not w:
         return "punctuation"
     if w in NEGATORS or w.endswith("n't"):
-        return "negator" if w in NEGATORS or w == "n't" else "contraction"
+        return "negator" if w in NEGATORS else "contraction"
     if w in _CONTRACTIONS or ("'" in w and any(w.endswith(c) for c in _CONTRACTIONS)):
         return "contraction"
     if w in FUNCTION_WORDS:
