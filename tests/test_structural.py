@@ -155,12 +155,18 @@ def test_tl002_shift_with_equal_counts(tmp_path):
     assert shift.metric["positive_line"] == 21 and shift.metric["offset"] == 1
 
 
-def test_tl002_single_swap_is_not_reported(tmp_path):
+def test_tl002_single_swap_is_reported(tmp_path):
+    """Issue 13: one swapped pair in an otherwise matched folder is found (it used to pass)."""
     folder = copy_good(tmp_path)
     pos, neg = lines_pair(40)
     neg[5], neg[6] = neg[6], neg[5]
     write_pairs(folder, pos, neg)
-    assert run(folder, "TL002").status == "passed"
+    result = run(folder, "TL002")
+    assert result.status == "failed"
+    (f,) = result.findings
+    assert f.message.startswith("positive.txt lines 6 and 7 look swapped")
+    assert [(e.file, e.line) for e in f.evidence] == [("positive.txt", 6), ("negative.txt", 6),
+                                                      ("positive.txt", 7), ("negative.txt", 7)]
 
 
 def test_tl002_scrambled_order(tmp_path):
@@ -170,7 +176,9 @@ def test_tl002_scrambled_order(tmp_path):
     write_pairs(folder, pos, neg)
     result = run(folder, "TL002")
     assert result.status == "failed"
-    assert any("scrambled" in f.message for f in result.findings), messages(result)
+    assert any("rotate among themselves" in f.message for f in result.findings), messages(result)
+    moved = sorted(f.metric["lines"] for f in result.findings if "rotate" in f.message or "swapped" in f.message)
+    assert sum(len(lines) for lines in moved) >= 30  # most of the 40 shuffled lines are reported
 
 
 def test_tl002_shuffled_early_divergence_set_is_not_flagged(tmp_path):

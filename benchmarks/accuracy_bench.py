@@ -1,0 +1,310 @@
+"""Audit accuracy on a real corpus with defects injected into copies (issue 13).
+
+For each entry of `ENTRIES` (an audit code and a defect injector), every folder of the corpus is
+copied (never modified in place), the injector writes the defect into the copy at several seeds,
+and the audit is run on the copies and on the unchanged folders, with this checkout's code and,
+with `--old PATH`, with another checkout (e.g. `git worktree add /tmp/tl_old HEAD`), each through
+the CLI (`traitlint check ROOT --select CODE --format json`) with PYTHONPATH set to that checkout.
+
+Reported per entry and version:
+- recall: injected copies where a warning or error of the audit appears that the unchanged folder
+  does not have and that points at an injected line (evidence or metric lines), over all copies
+  and over the *checkable* ones (the unchanged folder has no "not checkable" info of the audit);
+- alarms on the unchanged folders: folders with a warning or error of the audit, and, with `--old`,
+  the folders whose alarms are new (a warning/error message the old version does not give). Each
+  new alarm is printed so that a person can read it.
+
+Injectors take (folder, rng) and return the 1-based lines they changed (empty: not applicable).
+Add an audit by writing an injector and adding a row to ENTRIES.
+
+Usage: python benchmarks/accuracy_bench.py [--corpus PATH] [--old PATH] [--seeds N] [--only CODE]
+Default corpus: ../shared/corpus/trait-interp.
+
+Measured (TL002, 80 folders, 3 seeds, 237 copies: helpfulness_expressed has unequal counts; old =
+the committed TL002 before issue 13, run from a `git worktree` of HEAD):
+
+    40% permuted     new 203/237 (86%), 203/210 (97%) on checkable folders, 60/60 on <= 20 pairs
+                     old 157/237 (66%), 157/210 (75%),                          30/60
+    one pair swapped new 162/237 (68%), 162/210 (77%),                          55/60
+                     old   7/237 (3%),    7/210 (3%),                            0/60
+    unchanged        new alarms in 4 folders, all read: new_traits/brevity (33/34 swapped: real),
+                     harm/deception (block 69-130 and the groups in it: real), harm/intent and
+                     harm/physical (partners misplaced: real, with one doubtful line in each group
+                     and intent's region overstated at its start); 9 folders "not checkable" (info)
+
+The 27 copies of the 9 not-checkable folders (translations, register paraphrases, pairs that
+share no content words) cannot be caught by a lexical check and are the gap between the two recalls.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "trait-interp"
+
+
+# ------------------------------------------------------------------------------------------ injectors
+def _negative(folder: Path) -> Path | None:
+    for name in ("negative.txt", "negative.jsonl"):
+        if (folder / name).exists():
+            return folder / name
+    return None
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def _paired_lines(folder: Path) -> tuple[Path, list[str]] | None:
+    """The negative file and its lines, when both files have the same number of lines."""
+    neg = _negative(folder)
+    pos = folder / ("positive" + (neg.suffix if neg else ".txt"))
+    if neg is None or not pos.exists():
+        return None
+    lines = _lines(neg)
+    if len(lines) != len(_lines(pos)) or len(lines) < 4:
+        return None
+    return neg, lines
+
+
+def permute_negatives(share: float) -> Callable[[Path, random.Random], list[int]]:
+    """Move `share` of the negative lines among themselves (a derangement of the chosen lines)."""
+
+    def inject(folder: Path, rng: random.Random) -> list[int]:
+        found = _paired_lines(folder)
+        if not found:
+            return []
+        neg, lines = found
+        chosen = sorted(rng.sample(range(len(lines)), max(2, round(share * len(lines)))))
+        order = chosen[:]
+        while any(a == b for a, b in zip(chosen, order)):
+            rng.shuffle(order)
+        out = lines[:]
+        for a, b in zip(chosen, order):
+            out[a] = lines[b]
+        neg.write_text("\n".join(out) + "\n", encoding="utf-8")
+        return [i + 1 for i in chosen]
+
+    inject.__name__ = f"permute_{round(share * 100)}pct"
+    return inject
+
+
+def swap_one_pair(folder: Path, rng: random.Random) -> list[int]:
+    """Exchange two negative lines (half the seeds neighbours, half anywhere)."""
+    found = _paired_lines(folder)
+    if not found:
+        return []
+    neg, lines = found
+    i = rng.randrange(len(lines) - 1)
+    j = i + 1 if rng.random() < 0.5 else rng.choice([k for k in range(len(lines)) if k != i])
+    lines[i], lines[j] = lines[j], lines[i]
+    neg.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sorted([i + 1, j + 1])
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    injector: Callable[[Path, random.Random], list[int]]
+    description: str
+
+
+ENTRIES: list[Entry] = [
+    Entry("TL002", permute_negatives(0.4), "40% of the negative lines permuted among themselves"),
+    Entry("TL002", swap_one_pair, "one pair of negative lines exchanged"),
+]
+
+
+@dataclass(frozen=True)
+class Known:
+    """A real defect of the unchanged corpus that the audit must report."""
+
+    code: str
+    folder: str  # relative to the corpus
+    description: str
+    found: Callable[[dict], bool]
+
+
+def _swapped(a: int, b: int) -> Callable[[dict], bool]:
+    return lambda r: any(sorted(f.get("metric", {}).get("lines", [])) == [a, b] and f["severity"] in ("error", "warning")
+                         for f in r.get("findings", []))
+
+
+def _region(first: int, last: int) -> Callable[[dict], bool]:
+    """A reported region that covers at least 90% of first..last."""
+    want = set(range(first, last + 1))
+
+    def check(r: dict) -> bool:
+        for f in alarms(r):
+            m = f.get("metric", {})
+            if "first_line" in m and len(want & set(range(m["first_line"], m["last_line"] + 1))) >= 0.9 * len(want):
+                return True
+        return False
+    return check
+
+
+KNOWN: list[Known] = [
+    Known("TL002", "new_traits/brevity", "negative lines 33 and 34 swapped", _swapped(33, 34)),
+    Known("TL002", "harm/deception", "own-partner similarity collapses over lines 71-130", _region(71, 130)),
+]
+
+
+# ------------------------------------------------------------------------------------------ running
+def run_cli(checkout: Path, root: Path, code: str) -> dict[str, dict]:
+    """{folder path: TL-code audit result} for every trait folder under `root`, with `checkout`'s code."""
+    code_py = "import sys; from traitlint.cli import main; sys.exit(main())"
+    with tempfile.TemporaryDirectory() as cache:
+        done = subprocess.run(
+            [sys.executable, "-c", code_py, "check", str(root), "--select", code, "--format", "json",
+             "--no-cache", "--cache-dir", cache, "-j", "1", "--exit-zero"],
+            capture_output=True, text=True, check=False, cwd=cache,  # not the repo: `-c` puts the cwd first on sys.path
+            env={"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin"})
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    report = json.loads(done.stdout)
+    return {t["path"]: next(a for a in t["audits"] if a["code"] == code) for t in report["traits"]}
+
+
+def alarms(result: dict) -> list[dict]:
+    return [f for f in result.get("findings", []) if f["severity"] in ("error", "warning")]
+
+
+def not_checkable(result: dict) -> bool:
+    return any(f["severity"] == "info" and "not checkable" in f["message"] for f in result.get("findings", []))
+
+
+def finding_lines(f: dict) -> set[int]:
+    lines = {e["line"] for e in f.get("evidence", []) if e.get("line")}
+    metric = f.get("metric") or {}
+    for key in ("lines", "scattered_lines"):
+        if isinstance(metric.get(key), list):
+            lines.update(x for x in metric[key] if isinstance(x, int))
+    if "first_line" in metric and "last_line" in metric:
+        lines.update(range(metric["first_line"], metric["last_line"] + 1))
+    if "positive_line" in metric and "length" in metric:
+        lines.update(range(metric["positive_line"], metric["positive_line"] + metric["length"]))
+    return lines
+
+
+def caught(injected: dict, clean: dict, moved: list[int]) -> bool:
+    before = {f["message"] for f in alarms(clean)}
+    return any(f["message"] not in before and finding_lines(f) & set(moved) for f in alarms(injected))
+
+
+def folders_of(corpus: Path) -> list[Path]:
+    return sorted({p.parent for p in corpus.rglob("positive.*") if p.suffix in (".txt", ".jsonl")})
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--old", type=Path, help="another checkout to compare with (git worktree add /tmp/tl_old HEAD)")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--only", help="run only the entries of this audit code")
+    ap.add_argument("--json", type=Path, help="also write the numbers here")
+    args = ap.parse_args(argv)
+    versions = {"new": ROOT} | ({"old": args.old.resolve()} if args.old else {})
+    folders = folders_of(args.corpus)
+    summary: dict = {"corpus": str(args.corpus), "folders": len(folders), "entries": []}
+    with tempfile.TemporaryDirectory(prefix="accuracy_bench_") as tmp:
+        work = Path(tmp)
+        clean_root = work / "clean"
+        for f in folders:
+            shutil.copytree(f, clean_root / "__".join(f.relative_to(args.corpus).parts))
+        codes = sorted({e.code for e in ENTRIES if not args.only or e.code == args.only})
+        clean = {(v, c): run_cli(path, clean_root, c) for v, path in versions.items() for c in codes}
+        for code in codes:
+            print(f"== {code} on {len(folders)} unchanged folders")
+            for v in versions:
+                res = clean[(v, code)]
+                n_alarm = sum(1 for r in res.values() if alarms(r))
+                print(f"  {v}: {n_alarm} folders with a warning or error; "
+                      f"{sum(1 for r in res.values() if not_checkable(r))} not checkable")
+            if "old" in versions:
+                new_alarms = {}
+                for path, r in clean[("new", code)].items():
+                    old_msgs = {f["message"] for f in alarms(clean[("old", code)].get(path, {}))}
+                    fresh = [f for f in alarms(r) if f["message"] not in old_msgs]
+                    if fresh:
+                        new_alarms[Path(path).name] = [f"{f['severity']}: {f['message']}" for f in fresh]
+                print(f"  new alarms (new version, not in old): {len(new_alarms)} folders")
+                for name, msgs in sorted(new_alarms.items()):
+                    print(f"    {name}")
+                    for m in msgs:
+                        print(f"      {m[:300]}")
+                summary[f"{code}_new_alarm_folders"] = sorted(new_alarms)
+                gone = {}
+                for path, r in clean[("old", code)].items():
+                    new_msgs = {f["message"] for f in alarms(clean[("new", code)].get(path, {}))}
+                    lost = [f for f in alarms(r) if f["message"] not in new_msgs]
+                    if lost:
+                        gone[Path(path).name] = [f"{f['severity']}: {f['message']}" for f in lost]
+                print(f"  alarms of the old version the new one does not give: {len(gone)} folders")
+                for name, msgs in sorted(gone.items()):
+                    print(f"    {name}")
+                    for m in msgs:
+                        print(f"      {m[:300]}")
+            for known in KNOWN:
+                if known.code != code:
+                    continue
+                key = str(clean_root / "__".join(Path(known.folder).parts))
+                for v in versions:
+                    hit = key in clean[(v, code)] and known.found(clean[(v, code)][key])
+                    print(f"  known defect {known.folder}: {known.description}: {v} {'reported' if hit else 'MISSED'}")
+                    summary.setdefault("known", []).append({"folder": known.folder, "version": v, "reported": hit})
+        for entry in ENTRIES:
+            if args.only and entry.code != args.only:
+                continue
+            name = entry.injector.__name__
+            root = work / name
+            truth: dict[str, list[int]] = {}
+            for seed in range(args.seeds):
+                for f in folders:
+                    copy = root / f"{'__'.join(f.relative_to(args.corpus).parts)}__s{seed}"
+                    shutil.copytree(f, copy)
+                    moved = entry.injector(copy, random.Random(f"{name}/{f.name}/{seed}"))
+                    if moved:
+                        truth[str(copy)] = moved
+                    else:
+                        shutil.rmtree(copy)
+            row = {"code": entry.code, "injector": name, "description": entry.description, "copies": len(truth)}
+            print(f"== {entry.code} {name}: {entry.description}; {len(truth)} copies ({args.seeds} seeds)")
+            for v, path in versions.items():
+                res = run_cli(path, root, entry.code)
+                hits = checkable = hits_checkable = 0
+                small = [0, 0]  # caught, copies among folders of at most 20 pairs
+                for copy, moved in truth.items():
+                    base = clean_root / Path(copy).name.rsplit("__s", 1)[0]
+                    c = clean[(v, entry.code)][str(base)]
+                    hit = caught(res[copy], c, moved)
+                    hits += hit
+                    if len(_lines(_negative(Path(copy)))) <= 20:
+                        small[0] += hit
+                        small[1] += 1
+                    if not not_checkable(clean[("new", entry.code)][str(base)]):
+                        checkable += 1
+                        hits_checkable += hit
+                row[v] = {"recall": round(hits / max(1, len(truth)), 3), "caught": hits,
+                          "recall_checkable": round(hits_checkable / max(1, checkable), 3),
+                          "checkable_copies": checkable, "recall_small": round(small[0] / max(1, small[1]), 3),
+                          "small_copies": small[1]}
+                print(f"  {v}: recall {hits}/{len(truth)} = {hits / max(1, len(truth)):.0%}; "
+                      f"on checkable folders {hits_checkable}/{checkable} = {hits_checkable / max(1, checkable):.0%}; "
+                      f"on folders of <= 20 pairs {small[0]}/{small[1]} = {small[0] / max(1, small[1]):.0%}")
+            summary["entries"].append(row)
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
