@@ -861,14 +861,16 @@ def test_tl301_annotated_topic_at_25_percent_passes_one_pair_more_warns(store, t
     assert [t["topic"] for t in bad.metrics["topics"]] == ["health", "money", "school", "travel", "sport"]
 
 
-def test_tl301_min_pairs_7_of_20_is_not_judged_8_is(store, tmp_path):
-    inside = topic_counts([("health", 7), ("money", 5), ("travel", 4), ("school", 4)])
-    outside = topic_counts([("health", 8), ("money", 4), ("travel", 4), ("school", 4)])
+def test_tl301_min_pairs_3_of_10_is_not_judged_4_is(store, tmp_path):
+    """Issue 13: the absolute floor is 4 pairs (was 8): 3 of 10 pairs (30%) is too few to judge,
+    4 of 15 (26.7%) warns."""
+    inside = topic_counts([("health", 3), ("money", 2), ("travel", 2), ("school", 2), ("sport", 1)])
+    outside = topic_counts([("health", 4), ("money", 3), ("travel", 3), ("school", 3), ("sport", 2)])
     ok = run(store, topics_folder(tmp_path, "in", inside, None), "TL301")
-    assert ok.findings == [] and ok.metrics["topics"][0]["share"] == 0.35
+    assert ok.findings == [] and ok.metrics["topics"][0]["share"] == 0.3
     [f] = run(store, topics_folder(tmp_path, "out", outside, None), "TL301").findings
-    assert f.metric == {"topic": "health", "share": 0.4, "pairs": 8}
-    assert run(store, topics_folder(tmp_path, "in2", inside, None), "TL301", TL301={"min_pairs": 7}).status == "warned"
+    assert f.metric == {"topic": "health", "share": 0.2667, "pairs": 4}
+    assert run(store, topics_folder(tmp_path, "in2", inside, None), "TL301", TL301={"min_pairs": 3}).status == "warned"
 
 
 def test_tl301_shares_are_of_all_pairs_unlabelled_included(store, tmp_path):
@@ -965,25 +967,30 @@ NMF_IN = [("harbour", 8), ("kitchen", 5), ("garden", 5), ("school", 5), ("hospit
 NMF_OUT = [("harbour", 9), ("kitchen", 5), ("garden", 5), ("school", 5), ("hospital", 4), ("railway", 4)]
 
 
-def test_tl301_nmf_topic_in_8_of_32_pairs_passes_9_warns(store, tmp_path):
+def test_tl301_domain_in_8_of_32_pairs_passes_9_warns(store, tmp_path):
+    """Issue 13: shares are judged on domains (shared nouns linked by co-occurrence), not NMF topics.
+    8 of 32 pairs is exactly 25% (not above the limit); 9 of 32 is 28.1%."""
     ok = run(store, gen.write_folder(tmp_path / "in", noun_pairs(groups(NMF_IN))), "TL301")
     m = ok.metrics
     assert ok.status == "passed" and ok.findings == []
     assert (m["source"], m["pairs"], m["k"], m["unassigned"], m["same_topics_within_pair"]) == ("nmf", 32, 6, 0.0, 1.0)
     assert m["non_english_texts"] == {"positive": 0, "negative": 0}
+    # one domain per noun group, all three nouns linked (each pair shares all three)
+    assert [(d["share"], d["pairs"], d["links"]) for d in m["domains"]] == [
+        (0.25, 8, 3), (0.1562, 5, 3), (0.1562, 5, 3), (0.1562, 5, 3), (0.1562, 5, 3), (0.125, 4, 3)]
+    harbour = m["domains"][0]
+    assert set(harbour["words"]) == set(NOUN_GROUPS["harbour"]) and harbour["examples"] == [0, 1, 2]
+    assert harbour["word_pairs"] == {w: 8 for w in NOUN_GROUPS["harbour"]}
     assert [(t["share"], t["pairs"]) for t in m["topics"]] == [(0.25, 8), (0.1562, 5), (0.1562, 5), (0.1562, 5),
                                                                (0.1562, 5), (0.125, 4)]
-    assert set(NOUN_GROUPS["harbour"]) <= set(m["topics"][0]["top_words"]) and m["topics"][0]["examples"] == [0, 1, 2]
-    assert all(t["coherence"] == 1.0 for t in m["topics"])
-    assert m["stability"] is None and all(t["reproduced"] is None for t in m["topics"])  # no topic over the limit
     assert all((t["positive_only"], t["negative_only"], t["p"], t["q"], t["examples"]) == (0, 0, 1.0, 1.0, [])
                for t in m["by_class"])
     bad = run(store, gen.write_folder(tmp_path / "out", noun_pairs(groups(NMF_OUT))), "TL301")
     [f] = bad.findings
-    assert f.severity is W and f.threshold == 0.25 and bad.metrics["stability"] >= 0.3
-    assert f.metric["share"] == 0.2812 and f.metric["pairs"] == 9 and f.metric["coherence"] == 1.0
-    assert set(f.metric["topic"].split(", ")[:3]) == set(NOUN_GROUPS["harbour"])
-    assert f.message.startswith("topic [") and "covers 28% of pairs (limit 25%)" in f.message
+    assert f.severity is W and f.threshold == 0.25
+    assert f.metric == {"topic": ", ".join(sorted(NOUN_GROUPS["harbour"])), "share": 0.2812, "pairs": 9,
+                        "core_pairs": 9, "nouns": 3}
+    assert f.message == ("domain [ferry, pier, tugboat] is shared by both sides in 28% of pairs (9 of 32; limit 25%)")
     assert lines(f) == [("positive.txt", 1), ("positive.txt", 2), ("positive.txt", 3)]
 
 
@@ -1004,25 +1011,34 @@ def test_tl301_nmf_one_sided_pairs_are_counted_per_topic(store, tmp_path):
     assert not [f for f in r.findings if "predict" in f.message]  # 8 discordant pairs, but q above alpha
 
 
-def test_tl301_nmf_coherence_is_the_share_of_members_using_a_top_two_word(store, tmp_path):
-    """Seven noun groups for six topics: NMF merges the two-noun compost pairs with the railway pairs, and only
-    the five compost pairs use its two top words."""
-    spec = groups([("harbour", 6), ("coast", 3), ("kitchen", 5), ("compost", 5), ("school", 5), ("hospital", 4),
-                   ("railway", 4)])
-    r = run(store, gen.write_folder(tmp_path / "merged", noun_pairs(spec)), "TL301")
-    top = r.metrics["topics"][0]
-    assert top["top_words"][:2] == ["compost", "hedge"] and set(top["top_words"][2:]) & set(NOUN_GROUPS["railway"])
-    assert (top["pairs"], top["coherence"]) == (9, 0.5556)  # 5 of 9, rounded to four places
+def test_tl301_domain_needs_a_link_seen_in_two_pairs(store, tmp_path):
+    """Two nouns shared together by one pair are not linked; by two pairs they are (`min_cooccur`).
+
+    Ten pairs share "compost, hedge"; a bridge pair shares "hedge" and "ferry" once. With the link
+    needing two pairs, the compost domain (10 pairs + the bridge = 11 of 32, 34%) and the harbour
+    domain stay apart; at min_cooccur = 1 the bridge joins them (harbour 6 + compost 10 + bridge)."""
+    spec = groups([("compost", 10), ("harbour", 6), ("kitchen", 5), ("school", 5), ("railway", 5)])
+    pairs = noun_pairs(spec) + [("Near the hedge and the ferry she felt hopeful because",
+                                 "Near the hedge and the ferry she felt worried because")]
+    r = run(store, gen.write_folder(tmp_path / "two", pairs), "TL301")
+    top = r.metrics["domains"][0]
+    assert (top["words"], top["pairs"], top["links"]) == (["hedge", "compost"], 11, 1)  # hedge: 11 pairs
+    assert top["examples"] == [0, 1, 2]  # pairs sharing both nouns come before the bridge (line 32)
     [f] = r.findings
-    assert f.severity is W and f.metric["coherence"] == 0.5556 and f.metric["pairs"] == 9
+    assert f.metric["topic"] == "hedge, compost" and f.metric["pairs"] == 11
+    assert "ferry" not in f.metric["topic"]
+    one = run(store, gen.write_folder(tmp_path / "one", pairs), "TL301", TL301={"min_cooccur": 1})
+    merged = one.metrics["domains"][0]
+    assert merged["pairs"] == 17 and {"compost", "hedge", "ferry", "pier", "tugboat"} <= set(merged["words"])
 
 
-def test_tl301_nmf_topic_without_members_has_zero_coherence(store, tmp_path):
+def test_tl301_nmf_topic_without_members_is_reported_empty(store, tmp_path):
     spec = groups([("harbour", 8), ("kitchen", 6), ("garden", 6), ("school", 6), ("hospital", 6)])  # 5 groups, 6 topics
     r = run(store, gen.write_folder(tmp_path / "five", noun_pairs(spec)), "TL301")
     assert r.status == "passed" and r.metrics["k"] == 6
     empty = r.metrics["topics"][-1]
-    assert (empty["share"], empty["pairs"], empty["coherence"], empty["examples"]) == (0.0, 0, 0.0, [])
+    assert (empty["share"], empty["pairs"], empty["examples"]) == (0.0, 0, [])
+    assert [d["pairs"] for d in r.metrics["domains"]] == [8, 6, 6, 6, 6]
 
 
 SPANISH = [  # (Spanish, English), written for this test
@@ -1070,26 +1086,38 @@ def test_tl301_folder_without_nouns_is_skipped_with_the_reason(store, tmp_path):
     assert (r.status, r.reason) == ("skipped", "too few shared nouns to find topics")
 
 
-def nmf_metrics(share: float = 0.3, pairs: int = 12, reproduced: bool | None = True, stability: float | None = 0.5,
-                coherence: float = 0.8, tests: list[dict] | None = None, trait_type: str | None = None) -> dict:
-    return {"source": "nmf", "pairs": 40, "k": 6, "stability": stability, "trait_type": trait_type,
-            "topics": [{"topic": 0, "top_words": ["ward", "nurse"], "share": share, "pairs": pairs,
-                        "reproduced": reproduced, "coherence": coherence, "examples": [2]}],
+def nmf_metrics(share: float = 0.3, pairs: int = 12, tests: list[dict] | None = None,
+                trait_type: str | None = None, words: list[str] | None = None, core: int | None = None) -> dict:
+    """Unsupervised metrics with one domain (the NMF topics only feed the by-class test)."""
+    words = ["ward", "nurse"] if words is None else words
+    return {"source": "nmf", "pairs": 40, "k": 6, "trait_type": trait_type,
+            "domains": [{"domain": 0, "words": words, "share": share, "pairs": pairs, "links": 1,
+                         "core_pairs": pairs if core is None else core,
+                         "word_pairs": {w: pairs for w in words}, "examples": [2]}],
+            "topics": [{"topic": 0, "top_words": ["ward", "nurse"], "share": 0.9, "pairs": 36, "examples": [2]}],
             "by_class": tests or []}
 
 
-def test_tl301_judge_nmf_topic_is_a_warning_only_when_stable(store, tmp_path):
+def test_tl301_judge_domain_share_limit_and_absolute_floor(store, tmp_path):
     folder = gen.write_folder(tmp_path / "j", gen.varied_pairs(10))
-    assert judged(store, folder, "TL301", nmf_metrics(share=0.25)) == []
-    assert judged(store, folder, "TL301", nmf_metrics(pairs=7)) == []
-    [f] = judged(store, folder, "TL301", nmf_metrics())
-    assert f.severity is W and f.metric == {"topic": "ward, nurse", "share": 0.3, "pairs": 12, "stability": 0.5,
-                                            "coherence": 0.8} and lines(f) == [("positive.txt", 3)]
-    assert sev(judged(store, folder, "TL301", nmf_metrics(stability=0.3, coherence=0.5))) == [W]
-    for uncertain in (nmf_metrics(stability=0.2999), nmf_metrics(coherence=0.4999), nmf_metrics(reproduced=False),
-                      nmf_metrics(stability=None)):
-        [g] = judged(store, folder, "TL301", uncertain)
-        assert g.severity is I and "uncertain topic" in g.message
+    assert judged(store, folder, "TL301", nmf_metrics(share=0.25)) == []  # not above 25%
+    assert judged(store, folder, "TL301", nmf_metrics(pairs=3)) == []  # under the floor of 4 pairs
+    [f] = judged(store, folder, "TL301", nmf_metrics(pairs=4))
+    assert f.severity is W and f.threshold == 0.25 and lines(f) == [("positive.txt", 3)]
+    assert f.metric == {"topic": "ward, nurse", "share": 0.3, "pairs": 4, "core_pairs": 4, "nouns": 2}
+    assert f.message == "domain [ward, nurse] is shared by both sides in 30% of pairs (4 of 40; limit 25%)"
+    assert judged(store, folder, "TL301", nmf_metrics(pairs=4), TL301={"min_pairs": 5}) == []
+    # the floor counts the pairs sharing two or more of the domain's nouns, not all its pairs
+    assert judged(store, folder, "TL301", nmf_metrics(pairs=12, core=3)) == []
+    assert len(judged(store, folder, "TL301", nmf_metrics(pairs=12, core=4))) == 1
+    assert judged(store, folder, "TL301", nmf_metrics(share=0.3), TL301={"max_share": 0.3}) == []
+    # an NMF topic over the limit is no finding on its own: NMF splits one domain by wording
+    assert judged(store, folder, "TL301", {**nmf_metrics(), "domains": []}) == []
+    # long domains name eight nouns and count the rest; the metric keeps all of them
+    many = [f"noun{i}" for i in range(11)]
+    [g] = judged(store, folder, "TL301", nmf_metrics(words=many))
+    assert "[noun0, noun1, noun2, noun3, noun4, noun5, noun6, noun7 and 3 more]" in g.message
+    assert g.metric["topic"] == ", ".join(many) and g.metric["nouns"] == 11
 
 
 def test_tl301_judge_nmf_limit_from_the_plan_is_its_largest_share(store, tmp_path):
@@ -1109,7 +1137,8 @@ def test_tl301_judge_nmf_limit_from_the_plan_is_its_largest_share(store, tmp_pat
     fifth = ", ".join(f"{t} = 0.2" for t in "abcde")
     even = gen.write_folder(tmp_path / "even", gen.varied_pairs(10), f"[plan]\ntopic = {{ {fifth} }}\n")
     [h] = judged(store, even, "TL301", {**nmf_metrics(share=0.26), "pairs": 400})
-    assert h.threshold == 0.25 and h.message.startswith("topic [ward, nurse] covers 26% of pairs (limit 25%)")
+    assert h.threshold == 0.25 and h.message.startswith("domain [ward, nurse] is shared by both sides in 26% of pairs")
+    assert h.message.endswith("; limit 25%)")
     assert len(judged(store, plain, "TL301", nmf_metrics(share=0.26))) == 1
 
 
@@ -1195,4 +1224,4 @@ def test_tl301_warns_exactly_above_its_limit_with_enough_pairs(store, tmp_path_f
     values = ["a"] * k + [f"t{i % 9}" for i in range(n - k)]  # the rest spread over nine small topics
     folder = topics_folder(tmp_path_factory.mktemp("t"), "f", values, toml)
     flagged = [f.metric["topic"] for f in run(store, folder, "TL301").findings]
-    assert ("a" in flagged) == (k / n > limit and k >= 8)
+    assert ("a" in flagged) == (k / n > limit and k >= 4)  # issue 13: a floor of 4 pairs, not 8

@@ -12,6 +12,12 @@ holds >= 30% of either side's weight, and per-side membership gives the topic-by
 Stability is reported because NMF on short texts can be arbitrary: `check_stability` refits the
 model with one topic fewer and one more and compares the assignments (adjusted Rand index, and per
 topic whether its members reappear). It only runs when a topic's share is about to be judged.
+
+Domains (`domains`) are what TL301 judges shares on: per pair the nouns both sides share, nouns
+linked when they are shared together by at least two pairs, connected groups. They find a domain
+whatever the wording of each sentence, as long as the wordings share nouns with each other; words
+that never appear together ("pharmacy" and "surgeon") cannot be linked without word vectors, which
+the small spaCy pipeline does not have.
 """
 from __future__ import annotations
 
@@ -256,4 +262,80 @@ def _prevalent(W: np.ndarray, share: float) -> list[set[int]]:
         if total > 1e-12:
             for t in np.nonzero(W[i] / total >= share)[0]:
                 out[int(t)].add(i)
+    return out
+
+
+# -- domains: nouns both sides of a pair share, linked by co-occurrence across pairs ---------------------
+#: Count nouns ("thousands of people", "a dozen eggs") are quantities, not what a text is about.
+NUMBER_NOUNS = frozenset("hundred hundreds thousand thousands million millions billion billions trillion dozen "
+                         "dozens percent score".split())
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A connected group of shared nouns and the pairs that share one of them (indices in input order)."""
+
+    words: tuple[str, ...]  # every noun of the group, most pairs first (ties alphabetical)
+    pairs: tuple[int, ...]  # pairs whose shared nouns include at least one of `words`
+    links: int  # edges of the group (noun pairs co-occurring in >= min_cooccur pairs)
+    word_pairs: dict[str, int] = field(default_factory=dict, compare=False)  # per noun, pairs sharing it
+    core: tuple[int, ...] = ()  # its pairs, those sharing the most of its nouns first (ties by index)
+
+
+def shared_nouns(pos: Sequence[Sequence[str]], neg: Sequence[Sequence[str]]) -> list[frozenset[str]]:
+    """Per pair, the nouns both sides use (what the pair is about, not what the trait changes)."""
+    return [frozenset(p) & frozenset(q) - NUMBER_NOUNS for p, q in zip(pos, neg)]
+
+
+def domains(shared: Sequence[frozenset[str]], min_cooccur: int = 2) -> list[Domain]:
+    """Domains of a folder: nouns that recur together, grouped, whatever each sentence's wording.
+
+    Nodes are the shared nouns of at least two pairs; two nouns are linked when they are shared
+    by the same pair in at least `min_cooccur` pairs; a domain is a connected group of linked
+    nouns (a recurring noun linked to nothing is a domain alone), and its pairs are those sharing
+    any of its nouns. Six wordings of a hospital scene
+    ("the doctor adjusted the patient's prescription", "the nurse checked the patient's chart",
+    "the pharmacist refilled the prescription for the ward" ...) are one domain because each
+    wording shares a noun pair with another; NMF splits them into one topic per wording.
+
+    Why co-occurrence in two pairs, not one: in every folder each pair's shared nouns are linked
+    once by chance ("phone" and "meeting" in one pair), and chains of such single links join
+    most of a small folder's vocabulary; a link seen in two pairs is rarely chance. The result
+    depends only on the multiset of pairs (sorted output), not on line order.
+    """
+    df: dict[str, int] = {}
+    for s in shared:
+        for w in s:
+            df[w] = df.get(w, 0) + 1
+    co: dict[tuple[str, str], int] = {}
+    for s in shared:
+        nodes = sorted(w for w in s if df[w] >= 2)
+        for a in range(len(nodes)):
+            for b in range(a + 1, len(nodes)):
+                key = (nodes[a], nodes[b])
+                co[key] = co.get(key, 0) + 1
+    # every recurring noun is a node: one that is linked to nothing is a domain of its own ("ward"
+    # in 40% of pairs, with different company each time)
+    adj: dict[str, set[str]] = {w: set() for w, c in df.items() if c >= 2}
+    edges = [key for key, c in co.items() if c >= min_cooccur]
+    for u, v in edges:
+        adj.setdefault(u, set()).add(v)
+        adj.setdefault(v, set()).add(u)
+    out, seen = [], set()
+    for start in sorted(adj):
+        if start in seen:
+            continue
+        group, stack = set(), [start]
+        while stack:
+            w = stack.pop()
+            if w not in group:
+                group.add(w)
+                stack.extend(adj[w] - group)
+        seen |= group
+        words = tuple(sorted(group, key=lambda w: (-df[w], w)))
+        members = tuple(i for i, s in enumerate(shared) if s & group)
+        links = sum(1 for u, v in edges if u in group)
+        core = tuple(sorted(members, key=lambda i: (-len(shared[i] & group), i)))
+        out.append(Domain(words, members, links, {w: df[w] for w in words}, core))
+    out.sort(key=lambda d: (-len(d.pairs), d.words))
     return out
