@@ -378,44 +378,129 @@ def test_a_folder_of_empty_texts_is_judged_not_crashed():
 
 
 # --- TL102 vocabulary_clustering ------------------------------------------------------------------
+# Since issue 13 TL102 warns on uncommon words (wordfreq Zipf < `max_zipf` = 3.5) repeated in the
+# shared context (both texts) of more than 10% of the pairs; one-sided words are info (TL101's job).
 def turquoise(t: str) -> str:
     return t.replace(" the ", " the turquoise ", 1)
+
+
+def both(pos: list[str], neg: list[str], indices: Sequence[int] | range, change: Callable[[str], str]) -> Pairs:
+    """`change` applied to both texts of the pairs at `indices`: shared context."""
+    return edit(pos, indices, change), edit(neg, indices, change)
 
 
 def _lemma(result: AuditResult, lemma: str = "turquoise") -> list[dict[str, Any]]:
     return [r for r in result.metrics["lemmas"] if r["lemma"] == lemma]
 
 
+def _repeated(result: AuditResult, word: str = "turquoise") -> list[dict[str, Any]]:
+    return [r for r in result.metrics["repeated"] if word in r["words"]]
+
+
 def test_tl102_share_must_exceed_ten_percent():
-    """In 30 pairs, 3 positives (10%) is not more than `max_share`; 4 (13%) is a warning."""
+    """In 30 pairs, a rare word in both texts of 3 pairs (10%) is not more than `max_share`; 4 (13%)
+    is a warning naming the word, its phrase and both lines of a pair that has it."""
     pos, neg = base(30)
-    at = run("TL102", edit(pos, range(3), turquoise), neg)
-    assert at.status == "passed" and _lemma(at) == []
-    over = run("TL102", edit(pos, range(4), turquoise), neg)
+    at = run("TL102", *both(pos, neg, range(3), turquoise))
+    assert at.status == "passed" and _repeated(at) == []
+    over = run("TL102", *both(pos, neg, range(4), turquoise))
     assert over.status == "warned"
-    [row] = _lemma(over)
-    assert (row["side"], row["count"], row["leaning"]) == ("positive", 4, True)
+    [row] = _repeated(over)
+    assert (row["pairs"], row["share"], row["words"]) == (4, 0.1333, ["turquoise"])
+    assert "turquoise" in row["phrase"].split() and row["zipf"]["turquoise"] < 3.5
     [f] = problems(over)
-    assert f.metric["side"] == "positive" and f.features == ["turquoise"]
-    assert all(e.file == "positive.txt" and e.line <= 4 and "turquoise" in e.text for e in f.evidence)
+    assert "side" not in f.metric and f.features == ["turquoise"]  # both sides: no side to flip
+    assert "in 4 of 30 pairs (13.3%)" in f.message
+    assert [e.file for e in f.evidence] == ["positive.txt", "negative.txt"]
+    assert len({e.line for e in f.evidence}) == 1 and f.evidence[0].line <= 4
+    assert all("turquoise" in e.text for e in f.evidence)
 
 
-def test_tl102_min_count_three_texts():
-    """In 10 pairs, 2 positives (20%) are fewer than `min_count` = 3; 3 are a warning."""
+def test_tl102_min_count_three_pairs():
+    """In 10 pairs, 2 shared (20%) are fewer than `min_count` = 3; 3 are a warning."""
     pos, neg = base(10)
-    assert run("TL102", edit(pos, range(2), turquoise), neg).status == "passed"
-    three = run("TL102", edit(pos, range(3), turquoise), neg)
-    assert three.status == "warned" and _lemma(three)[0]["count"] == 3
-    assert run("TL102", edit(pos, range(3), turquoise), neg, {"min_count": 4}).status == "passed"
+    assert run("TL102", *both(pos, neg, range(2), turquoise)).status == "passed"
+    three = run("TL102", *both(pos, neg, range(3), turquoise))
+    assert three.status == "warned" and _repeated(three)[0]["pairs"] == 3
+    assert run("TL102", *both(pos, neg, range(3), turquoise), {"min_count": 4}).status == "passed"
+
+
+def test_tl102_uncommon_means_below_max_zipf():
+    """"ox" (Zipf 3.47) is uncommon, "kettle" (3.54) is not at `max_zipf` = 3.5; with 3.6 it is."""
+    from wordfreq import zipf_frequency
+    assert zipf_frequency("ox", "en") < 3.5 < zipf_frequency("kettle", "en") < 3.6
+    pos, neg = base(30)
+    ox = run("TL102", *both(pos, neg, range(4), lambda t: t.replace(" the ", " the ox ", 1)))
+    assert ox.status == "warned" and [r["words"] for r in ox.metrics["repeated"]] == [["ox"]]
+    kettle = both(pos, neg, range(6), lambda t: t.replace(" the ", " the kettle ", 1))
+    common = run("TL102", *kettle)
+    assert common.status == "passed" and common.metrics["repeated"] == []
+    assert any(r["lemma"] == "kettle" and not r["leaning"] for r in common.metrics["lemmas"])  # info
+    rare = run("TL102", *kettle, {"max_zipf": 3.6})
+    assert rare.status == "warned" and problems(rare)[0].features == ["kettle"]
+
+
+def test_tl102_a_repeated_sentence_is_one_phrase():
+    """"The lantern flickered." in both texts of 9 of 30 pairs: one item, the sentence as its phrase,
+    both uncommon words ("lantern" 3.6 is common alone, "flickered" 2.4 is not) under it."""
+    pos, neg = base(30)
+    res = run("TL102", *both(pos, neg, range(9), lambda t: "The lantern flickered. " + t))
+    assert res.status == "warned"
+    [item] = res.metrics["repeated"]
+    assert item["phrase"].startswith("the lantern flickered .") and item["words"] == ["flickered"]
+    assert item["pairs"] == 9 and item["share"] == 0.3
+    [f] = problems(res)
+    assert f.features == ["flickered"] and "the lantern flickered" in f.message
+    assert all(e.text.startswith("The lantern flickered.") for e in f.evidence)
+
+
+def test_tl102_two_rare_words_of_one_phrase_are_one_item():
+    pos, neg = base(30)
+    res = run("TL102", *both(pos, neg, range(6), lambda t: "The old clocktower chimed twice. " + t))
+    [item] = res.metrics["repeated"]
+    assert item["words"] == ["chimed", "clocktower"] and item["pairs"] == 6
+    assert item["phrase"].startswith("the old clocktower chimed twice")
+    assert set(problems(res)[0].features) == {"chimed", "clocktower"}
+
+
+def test_tl102_one_sided_words_are_info_for_tl101():
+    """A rare word in 4 of 30 positives only leans positive: info naming TL101, not a warning."""
+    pos, neg = base(30)
+    res = run("TL102", edit(pos, range(4), turquoise), neg)
+    assert res.status == "passed" and res.metrics["repeated"] == []
+    [row] = _lemma(res)
+    assert (row["side"], row["count"], row["leaning"]) == ("positive", 4, True)
+    [f] = [f for f in res.findings if f.metric.get("side") == "positive"]
+    assert f.severity.value == "info" and "TL101" in f.message and f.features == ["turquoise"]
+    assert all(e.file == "positive.txt" and e.line <= 4 and "turquoise" in e.text for e in f.evidence)
+    neg_side = run("TL102", pos, edit(neg, range(4), turquoise))
+    [g] = [f for f in neg_side.findings if f.metric.get("side") == "negative"]
+    assert neg_side.status == "passed" and g.severity.value == "info" and "lean negative" in g.message
+    assert all(e.file == "negative.txt" for e in g.evidence)
+
+
+def test_tl102_shared_word_warns_even_where_it_also_leans():
+    """Shared in 4 pairs and one-sided in 6 more: the shared repetition warns (4 of 40 pairs is
+    10%: not yet; 5 is), the lean is info."""
+    pos, neg = base(40)
+    p, q = both(pos, neg, range(4), turquoise)
+    p = edit(p, range(4, 10), turquoise)
+    at = run("TL102", p, q)
+    assert at.status == "passed" and at.metrics["repeated"] == [] and _lemma(at)[0]["leaning"]
+    p, q = both(p, q, [10], turquoise)
+    over = run("TL102", p, q)
+    assert over.status == "warned" and _repeated(over)[0]["pairs"] == 5
+    assert [f.severity.value for f in over.findings if f.metric.get("side") == "positive"] == ["info"]
 
 
 def test_tl102_other_side_ratio_boundary():
     """40 pairs, 6 positives (15%) with the word: 3 negatives (7.5% = 0.5 x 15%) still lean positive
-    (warning); a 4th negative (10%) makes it shared context (info only)."""
+    (info for TL101); a 4th negative (10%) makes it shared context (info only). Never a warning:
+    the texts that have it are in different pairs."""
     pos, neg = base(40)
     p = edit(pos, range(6), turquoise)
     lean = run("TL102", p, edit(neg, range(6, 9), turquoise))
-    assert lean.status == "warned"
+    assert lean.status == "passed"
     [row] = _lemma(lean)
     assert (row["side"], row["other_share"], row["excess"], row["leaning"]) == ("positive", 0.075, 0.075, True)
     shared = run("TL102", p, edit(neg, range(6, 10), turquoise))
@@ -433,51 +518,47 @@ def test_tl102_net_excess_boundary():
     pos, neg = base(40)
     p = edit(pos, range(5), turquoise)
     at = run("TL102", p, edit(neg, range(3), turquoise), {"max_other_ratio": 1.0})
-    assert at.status == "warned" and _lemma(at)[0]["excess"] == 0.05
+    assert _lemma(at)[0]["excess"] == 0.05 and _lemma(at)[0]["leaning"]
     under = run("TL102", p, edit(neg, range(4), turquoise), {"max_other_ratio": 1.0})
-    assert under.status == "passed" and _lemma(under)[0]["excess"] == 0.025 and not _lemma(under)[0]["leaning"]
-
-
-def test_tl102_negative_side_is_reported_as_negative():
-    pos, neg = base(30)
-    res = run("TL102", pos, edit(neg, range(4), turquoise))
-    assert res.status == "warned"
-    [f] = problems(res)
-    assert f.metric["side"] == "negative" and "lean negative" in f.message
-    assert all(e.file == "negative.txt" for e in f.evidence)
+    assert _lemma(under)[0]["excess"] == 0.025 and not _lemma(under)[0]["leaning"]
+    assert at.status == under.status == "passed"  # 3 and 4 of 40 pairs share it: not more than 10%
 
 
 NOUNS = ["lantern", "harbor", "violin", "glacier", "orchard", "meadow", "compass", "saddle", "kettle", "canyon",
          "falcon", "quarry", "mosaic"]
+RARE = ["turquoise", "ox", "flickered", "whistled", "chimed", "clocktower", "marmalade", "gazebo", "trombone",
+        "walrus", "sextant", "kumquat", "obelisk"]
 
 
-def test_tl102_lists_twelve_lemmas_and_counts_the_rest():
-    pos, neg = base(30)
-    def with_nouns(k: int) -> Callable[[str], str]:
-        return lambda t: t + " near the " + ", the ".join(NOUNS[:k])
-    thirteen = run("TL102", edit(pos, range(4), with_nouns(13)), neg)
+def test_tl102_lists_twelve_items_and_counts_the_rest():
+    """13 rare words, each shared by its own 5 of 40 pairs (neighbours overlap in 2, too few to make
+    one phrase of two words): 13 items, 12 named, "and 1 more"."""
+    pos, neg = base(40)
+    for k, w in enumerate(RARE):
+        pos, neg = both(pos, neg, [(3 * k + j) % 40 for j in range(5)], lambda t, w=w: f"{t} The {w} was there.")
+    thirteen = run("TL102", pos, neg)
     [f] = problems(thirteen)
-    assert len(f.metric["lemmas"]) == 13 and set(f.features) == set(NOUNS)
-    assert f.message.startswith("13 content word(s)") and f.message.endswith(" and 1 more")
-    assert f.message.count("(other side 0%)") == 12
-    twelve = run("TL102", edit(pos, range(4), with_nouns(12)), neg)
-    [g] = problems(twelve)
-    assert g.message.count("(other side 0%)") == 12 and not g.message.endswith("more")
-    assert len(g.evidence) == 5  # one line per lemma, at most five
+    assert len(f.metric["repeated"]) == 13 and set(f.features) == set(RARE)
+    assert f.message.startswith("13 uncommon word(s)") and f.message.endswith(" and 1 more")
+    assert f.message.count("in 5 of 40 pairs") == 12
+    assert len(f.evidence) == 4 and len({e.line for e in f.evidence}) == 2  # two items: one pair each, both lines
 
 
 def test_tl102_hint_offers_synonyms_only_when_known():
     pos, neg = base(30)
-    plain = problems(run("TL102", edit(pos, range(4), turquoise), neg))[0]
-    assert plain.hint == "Vary the wording with synonyms, or declare genuine trait words in trait.toml [trait.words]."
-    known = problems(run("TL102", edit(pos, range(4), lambda t: t.replace(" the ", " the genuinely ", 1)), neg))
+    plain = next(f for f in run("TL102", edit(pos, range(4), turquoise), neg).findings if f.metric.get("side"))
+    assert "TL101 judges one-sided words" in plain.hint and "->" not in plain.hint
+    known = [f for f in run("TL102", edit(pos, range(4), lambda t: t.replace(" the ", " the genuinely ", 1)),
+                            neg).findings if f.metric.get("side")]
     assert known and "genuinely -> truly, sincerely, really" in known[0].hint
 
 
-def test_tl102_two_letter_lemmas_count():
+def test_tl102_common_words_repeated_on_both_sides_are_info():
+    """Everyday words ("feel", "think", "team") in both texts of 40% of the pairs: no warning."""
     pos, neg = base(30)
-    res = run("TL102", edit(pos, range(4), lambda t: t.replace(" the ", " the ox ", 1)), neg)
-    assert res.status == "warned" and [r["lemma"] for r in res.metrics["lemmas"] if r["leaning"]] == ["ox"]
+    res = run("TL102", *both(pos, neg, range(12), lambda t: "I think the team will feel it. " + t))
+    assert res.status == "passed" and res.metrics["repeated"] == []
+    assert {"think", "team", "feel"} <= {r["lemma"] for r in res.metrics["lemmas"]}
 
 
 def test_tl102_no_repeated_vocabulary_no_findings():
@@ -497,7 +578,7 @@ def test_tl102_no_repeated_vocabulary_no_findings():
     neg = [f"{n} {v} a {o}, {w}" for n, v, o, w in zip(names, verbs, nouns, bad)]
     card = cd.trait_toml().split("[trait.words]")[0] + f"[trait.words]\npositive = {good!r}\nnegative = {bad!r}\n"
     res = run("TL102", pos, neg, card=card.replace("'", '"'))
-    assert res.metrics["lemmas"] == [] and res.metrics["declared"] == []
+    assert res.metrics["lemmas"] == [] and res.metrics["declared"] == [] and res.metrics["repeated"] == []
     assert res.status == "passed" and res.findings == []
 
 
@@ -508,6 +589,57 @@ def test_tl102_declared_words_are_info():
     declared = [f for f in res.findings if "declared trait words" in f.message]
     assert declared and all(r["share"] > 0.1 for r in declared[0].metric["declared"])
     assert {r["side"] for r in declared[0].metric["declared"]} == {"positive", "negative"}
+
+
+def test_tl102_declaring_shared_context_as_a_trait_word_exempts_nothing():
+    """Only declarations the data bear out take effect: "turquoise" declared on both sides while both
+    texts of 8 of 20 pairs share it is no trait word, and the repeated context still warns."""
+    pos, neg = base(20)
+    p, q = both(pos, neg, range(8), turquoise)
+    assert run("TL102", p, q).status == "warned"
+    card = cd.trait_toml(extra_positive=["turquoise"], extra_negative=["turquoise"])
+    declared = run("TL102", p, q, card=card)
+    assert declared.status == "warned" and _repeated(declared)[0]["pairs"] == 8
+
+
+def test_tl102_other_languages_are_judged_by_their_own_frequencies():
+    """Spanish pairs: their shared words ("hermana", "bonita": rare in English, common in Spanish)
+    are not uncommon; an English rare sentence repeated in them is. Chinese text is not judged."""
+    pos = [f"Mi hermana {i} dice que la casa está muy bonita y yo estoy contenta" for i in range(12)]
+    neg = [f"Mi hermana {i} dice que la casa está muy bonita y yo estoy triste" for i in range(12)]
+    res = run("TL102", pos, neg, card=None)
+    assert res.metrics["repeated"] == [] and res.status == "passed"
+    p, q = both(pos, neg, range(4), lambda t: "The lantern flickered. " + t)
+    found = run("TL102", p, q, card=None)
+    assert found.status == "warned" and [r["words"] for r in found.metrics["repeated"]] == [["flickered"]]
+    zh = run("TL102", [f"我今天很开心 {i}" for i in range(12)], [f"我今天很难过 {i}" for i in range(12)], card=None)
+    assert zh.metrics["repeated"] == [] and zh.status == "passed"
+
+
+def test_tl102_without_wordfreq_is_skipped_with_the_reason(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "wordfreq", None)  # `import wordfreq` raises ImportError
+    pos, neg = base(20)
+    res = run("TL102", *both(pos, neg, range(8), turquoise))
+    assert res.status == "skipped" and "wordfreq" in res.reason and "pip install wordfreq" in res.reason
+
+
+@settings(max_examples=25, deadline=None)
+@given(S.integers(10, 40), S.data())
+def test_tl102_shared_rare_word_warns_exactly_above_the_share(n: int, data: Any):
+    """Property: a rare word in both texts of any k of n pairs warns exactly when k >= 3 and
+    k / n > 10%, and reports k pairs and the word; where it is in one side only, it never warns."""
+    k = data.draw(S.integers(0, n), label="k")
+    chosen = data.draw(S.permutations(range(n)), label="order")[:k]
+    pos, neg = base(n)
+    res = run("TL102", *both(pos, neg, chosen, turquoise))
+    expected = k >= 3 and k / n > 0.10
+    assert (res.status == "warned") == expected, (n, k, res.metrics["repeated"])
+    if expected:
+        assert [(r["words"], r["pairs"]) for r in res.metrics["repeated"]] == [(["turquoise"], k)]
+        assert {e.line - 1 for e in problems(res)[0].evidence} <= set(chosen)
+    one_sided = run("TL102", edit(pos, chosen, turquoise), neg)
+    assert one_sided.status == "passed" and one_sided.metrics["repeated"] == []
 
 
 # --- TL302 valence_confound -----------------------------------------------------------------------
@@ -1020,9 +1152,14 @@ def test_tl306_permutation_p_boundary():
     assert at.status == "failed"
     [f] = problems(at)
     assert f.severity.value == "error" and "opener:still" in f.message
-    assert f.metric["top_features"][0]["feature"] == "opener:still"
-    assert f.metric["top_features"][0]["pairs_more_positive"] == 20
-    assert f.evidence and {e.file for e in f.evidence} == {"positive.txt", "negative.txt"}
+    # "Still," adds exactly one opener, one comma and two tokens to every positive: three exactly
+    # collinear features with equal weights, listed in name order
+    top = {t["feature"]: t for t in f.metric["top_features"][:3]}
+    assert "opener:still" in top, top
+    assert top["opener:still"]["pairs_more_positive"] == 20 and top["opener:still"]["side"] == "positive"
+    # the first evidence line shows a top feature: a positive text that opens with "Still,"
+    assert f.evidence[0].file == "positive.txt" and f.evidence[0].text.startswith("Still,")
+    assert len({(e.file, e.line) for e in f.evidence}) == len(f.evidence)  # each line once
     over = run("TL306", p, neg, {"permutations": 18})
     assert over.metrics["p"] == pytest.approx(1 / 19, abs=1e-6) and over.status == "passed"
 

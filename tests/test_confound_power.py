@@ -32,7 +32,9 @@ def _opener(specs, pos, neg, sel):
 
 
 def _rare_word(specs, pos, neg, sel):
-    return [p.replace(" the ", " the turquoise ", 1) if i in sel else p for i, p in enumerate(pos)], neg
+    """A rare word in both texts of the selected pairs: repeated shared context (TL102, issue 13)."""
+    add = lambda t: t.replace(" the ", " the turquoise ", 1)
+    return [add(p) if i in sel else p for i, p in enumerate(pos)], [add(q) if i in sel else q for i, q in enumerate(neg)]
 
 
 def _valence(specs, pos, neg, sel):

@@ -70,8 +70,25 @@ def signature(results, swap: bool = False) -> set[tuple]:
 def test_clean_balanced_pairs_get_no_errors_or_warnings(specs, seed):
     pos, neg = cd.realistic_clean(specs, seed)
     results = run(cd.write_folder(None, pos, neg, cd.phrase_card()))
-    problems = {c: [f.message for f in r.findings if f.severity.value != "info"] for c, r in results.items()}
+    problems = {c: [f.message for f in r.findings if f.severity.value != "info" and not _repeated_situation(f, pos, neg)]
+                for c, r in results.items()}
     assert not any(problems.values()), problems
+
+
+def _repeated_situation(finding, pos: list[str], neg: list[str]) -> bool:
+    """A TL102 warning about the generator's own repeated context, which is real: a situation with
+    an uncommon word ("rescheduled the review", Zipf 3.1) is repeated verbatim in both texts of
+    more than 10% of the pairs whenever hypothesis picks the same situation for many pairs. Every
+    item must be such a situation, in the reported number of pairs."""
+    if finding.code != "TL102":
+        return False
+    n = len(pos)
+    for item in finding.metric.get("repeated", []):
+        sits = [s for s in cd.GOOD + cd.BAD + cd.NEUTRAL if set(item["words"]) <= set(s.split())]
+        count = sum(any(s in p and s in q for s in sits) for p, q in zip(pos, neg))
+        if not sits or count != item["pairs"] or count / n <= 0.1:
+            return False
+    return True
 
 
 def _inject(specs, seed, codes):

@@ -98,7 +98,7 @@ def test_but_and_leak_is_an_error_with_evidence():
                                            ("TL302", "failed"), ("TL102", "warned"), ("TL305", "warned")])
 def test_injected_confound_fails_its_audit(tmp_path, specs, code, expected):
     pos, neg = cd.clean(specs)
-    p, n = cd.INJECTORS[code](pos, neg, specs)
+    p, n = INJECT[code](pos, neg, specs)
     folder = cd.write_folder(tmp_path, p, n, cd.trait_toml())
     res = run(folder, [code])[code]
     assert res.status == expected, [f.message for f in res.findings]
@@ -106,6 +106,18 @@ def test_injected_confound_fails_its_audit(tmp_path, specs, code, expected):
     assert worst and all(f.evidence for f in worst)
     assert any(REPORTS_INJECTED[code](f.metric) for f in worst), (code, [f.metric for f in worst])
 
+
+def inject_shared_rare_word(pos: list[str], neg: list[str], specs, share: float = 0.4) -> tuple[list[str], list[str]]:
+    """One rare word ("turquoise", Zipf 3.3) added to both texts of the first `share` of the pairs:
+    the repeated shared context TL102 warns about (issue 13). `cd.inject_rare_word` adds it to the
+    positive side only, a one-sided word that is TL101's to judge and only info in TL102."""
+    k = round(share * len(pos))
+    add = lambda t: t.replace(" the ", " the turquoise ", 1)
+    return [add(t) if i < k else t for i, t in enumerate(pos)], [add(t) if i < k else t for i, t in enumerate(neg)]
+
+
+#: The injection per audit (TL102's is shared by both sides since issue 13).
+INJECT = {**cd.INJECTORS, "TL102": inject_shared_rare_word}
 
 #: Per audit: does a finding's metric name the confound that was injected (feature, kind, side)?
 REPORTS_INJECTED = {
@@ -115,7 +127,7 @@ REPORTS_INJECTED = {
     "TL303": lambda m: (m.get("person"), m.get("side")) in ((1, "positive"), (3, "negative"))
                        and m.get("scope") == "narration",
     "TL302": lambda m: m.get("mean_positive", 0) > m.get("mean_negative", 0) > -1,
-    "TL102": lambda m: m.get("side") == "positive" and any(r.get("lemma") == "turquoise" for r in m.get("lemmas", [])),
+    "TL102": lambda m: any("turquoise" in r.get("words", []) for r in m.get("repeated", [])),
     "TL305": lambda m: m.get("mean_positive", 0) - m.get("mean_negative", 0) >= 0.3,
 }
 
@@ -206,7 +218,7 @@ def test_metrics_are_json_serialisable(clean_results, tmp_path, specs):
 
 def test_config_params_change_the_verdict(tmp_path, specs):
     pos, neg = cd.clean(specs)
-    p, n = cd.inject_rare_word(pos, neg, specs, share=0.15)
+    p, n = inject_shared_rare_word(pos, neg, specs, share=0.15)
     folder = cd.write_folder(tmp_path, p, n, cd.trait_toml())
     assert run(folder, ["TL102"])["TL102"].status == "warned"
     assert run(folder, ["TL102"], {"TL102": {"max_share": 0.5}})["TL102"].status == "passed"
