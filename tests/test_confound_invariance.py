@@ -89,9 +89,14 @@ def _finding_key(f: Any) -> tuple:
 def _by_content(metrics: dict, pairs: list[tuple[str, str]] | None) -> dict:
     """Example pairs named by their texts, not their line index: identical pairs are interchangeable,
     so which of them an audit shows can follow line order without breaking invariance."""
-    if pairs is None or "example_pairs" not in metrics:
+    if pairs is None:
         return metrics
-    return {**metrics, "example_pairs": sorted(pairs[i] for i in metrics["example_pairs"])}
+    out = dict(metrics)
+    if "example_pairs" in metrics:
+        out["example_pairs"] = sorted(pairs[i] for i in metrics["example_pairs"])
+    if isinstance(metrics.get("top_features"), list):  # TL306: example pairs per predictive feature
+        out["top_features"] = [_by_content(t, pairs) if isinstance(t, dict) else t for t in metrics["top_features"]]
+    return out
 
 
 def compare(base: dict, other: dict, swap: bool = False, pairs: tuple[list, list] | None = None) -> list[str]:

@@ -42,12 +42,9 @@ def word_valence(word: str) -> float:
     return float(analyzer().lexicon.get(word, 0.0))
 
 
-def lexicon_valence(tokens: Iterable[str], alpha: float = 15.0) -> float:
-    """Fast approximate valence of a token sequence in [-1, 1].
-
-    Sums lexicon valences, flipping the sign of a word preceded (within 3 tokens) by a negation,
-    and squashes the sum the way VADER's compound does (x / sqrt(x^2 + alpha)).
-    """
+def lexicon_valence_sum(tokens: Iterable[str]) -> float:
+    """The unsquashed sum behind `lexicon_valence`: additive over concatenated texts, so text added
+    identically to both sides of a pair leaves the pair's difference unchanged (TL306)."""
     lex = analyzer().lexicon
     total = 0.0
     since_neg = 99
@@ -60,4 +57,14 @@ def lexicon_valence(tokens: Iterable[str], alpha: float = 15.0) -> float:
         v = lex.get(low)
         if v:
             total += -0.74 * v if since_neg <= 3 else v
+    return total
+
+
+def lexicon_valence(tokens: Iterable[str], alpha: float = 15.0) -> float:
+    """Fast approximate valence of a token sequence in [-1, 1].
+
+    Sums lexicon valences, flipping the sign of a word preceded (within 3 tokens) by a negation,
+    and squashes the sum the way VADER's compound does (x / sqrt(x^2 + alpha)).
+    """
+    total = lexicon_valence_sum(tokens)
     return total / math.sqrt(total * total + alpha) if total else 0.0

@@ -25,23 +25,32 @@ from traitlint.audits.confounds.view import SIDES, FolderView, TextView, clean, 
 from traitlint.context import AuditContext
 from traitlint.finding import Finding, Severity
 from traitlint.nlp.lexicon import FUNCTION_WORDS, PUNCTUATION, is_punct
-from traitlint.nlp.sentiment import lexicon_valence
+from traitlint.nlp.sentiment import lexicon_valence_sum
 from traitlint.registry import Audit, SkipAudit, register
 
 _PUNCT_OF = {mark.strip(): name for name, marks in PUNCTUATION.items() for mark in marks if mark.strip()}
 _PUNCT_OF.update({"-": "—", "``": "quote", "''": "quote", ")": "("})
 
 
-def _first_word(tv: TextView) -> int | None:
-    for i, w in enumerate(tv.lower):
-        if not is_punct(w):
-            return i
-    return None
+def _openers(tv: TextView) -> list[int]:
+    """The first word of every sentence (after any opening punctuation), as TL101 reads openers."""
+    out = []
+    n = len(tv)
+    for s in tv.sent_starts:
+        j = s
+        while j < n and tv.punct[j]:
+            j += 1
+        if j < n:
+            out.append(j)
+    return out
 
 
 def text_vector(tv: TextView, with_valence: bool = True, function_words: bool = True) -> dict[str, float]:
     """Non-trait features of one text (declared trait tokens are left out of every feature).
 
+    Every feature is a count or a sum over the text, so text added identically to both sides of a
+    pair adds the same amount to both and leaves the pair's difference (what the classifier sees)
+    unchanged: a shared sentence cannot be a shortcut, and must not dilute one (issue 13).
     Valence is included only when trait words are declared: otherwise "the text minus trait words"
     is the whole text, and for valenced traits (optimism, harm) its valence is the trait itself.
     `function_words=False` drops the function-word bag (for register traits, where it is the trait).
@@ -59,12 +68,12 @@ def text_vector(tv: TextView, with_valence: bool = True, function_words: bool = 
                 if ch in w:
                     f[f"punct:{name}"] += 1
                     break
-    first = _first_word(tv)
-    if first is not None and not tv.trait[first]:
-        f[f"opener:{tv.lower[first]}"] = 1
+    for j in _openers(tv):
+        if not tv.trait[j]:
+            f[f"opener:{tv.lower[j]}"] += 1
     if len(tv) and not tv.trait[-1]:
         f[f"closer:{tv.lower[-1]}"] = 1
-    f["length:log tokens"] = math.log1p(len(keep))
+    f["length:tokens"] = len(keep)
     v = _voice(tv)
     for k, name in enumerate(("first", "second", "third")):
         if v["narr"][k]:
@@ -72,7 +81,7 @@ def text_vector(tv: TextView, with_valence: bool = True, function_words: bool = 
         if v["quote"][k]:
             f[f"person:{name} (quoted)"] = v["quote"][k]
     if with_valence:
-        f["valence:text minus trait words"] = lexicon_valence(tv.lower[i] for i in keep)
+        f["valence:text minus trait words"] = lexicon_valence_sum(tv.lower[i] for i in keep)
     return dict(f)
 
 
@@ -134,9 +143,12 @@ def cross_validate(d: np.ndarray, folds: np.ndarray, labels: np.ndarray, ridge: 
 class CrossDistribution(Audit):
     """What it does
     The seed's Phase 6 check: trains a cross-validated linear classifier on *non-trait* features only:
-    function-word counts, the text's opener and closer, log length, grammatical person (narration and
-    quoted), punctuation counts and (when trait words are declared, so that it can be measured
-    without them) a lexicon valence score, all computed with declared trait words removed. Both texts of a pair stay in the same fold (folds by pair), the score is the held-out
+    function-word counts, sentence openers, the text's closer, length in tokens, grammatical person
+    (narration and quoted), punctuation counts and (when trait words are declared, so that it can be
+    measured without them) a summed lexicon valence, all computed with declared trait words removed.
+    Every feature is a count or sum over the text, so text both sides of a pair share adds the same
+    to both and changes nothing the classifier sees (a rate over the whole text would be diluted by
+    it; a shared sentence cannot be a shortcut). Both texts of a pair stay in the same fold (folds by pair), the score is the held-out
     within-pair accuracy (which text of the pair is the positive one), and significance comes from
     a permutation test that flips labels within pairs (`permutations` flips, fixed seed from the
     content). Fails (error) when accuracy >= `min_accuracy` and p <= `alpha`; warns from
@@ -218,10 +230,15 @@ class CrossDistribution(Audit):
             for j in sorted(range(len(names)), key=lambda j: (-round(abs(float(w[j])), 9), names[j]))[:8]:
                 if abs(w[j]) < 1e-9:
                     break
+                sign = 1.0 if w[j] > 0 else -1.0
+                # example pairs: where the feature points the way the classifier reads it, strongest first
+                rows = sorted((r for r in range(n) if raw[r, j] * sign > 0), key=lambda r: (-abs(raw[r, j]), r))[:2]
                 top.append({"feature": names[j], "weight": clean(float(w[j])),
                             "mean_diff": clean(float(raw[:, j].mean())),
                             "pairs_more_positive": int((raw[:, j] > 0).sum()),
-                            "pairs_more_negative": int((raw[:, j] < 0).sum())})
+                            "pairs_more_negative": int((raw[:, j] < 0).sum()),
+                            "example_pairs": [int(order[r]) for r in rows],
+                            "side": "positive" if sign > 0 else "negative"})
         wins = [int(order[r]) for r in sorted((r for r in range(n) if held[r] > 1e-9), key=lambda r: (-held[r], r))[:3]]
         return {"pairs": n, "features": len(names), "accuracy": clean(observed), "p": clean(p, 6),
                 "chance": 0.5, "null_mean": clean(float(acc[1:].mean())) if perms else 0.5,
@@ -242,4 +259,22 @@ class CrossDistribution(Audit):
             f"{acc:.0%} (chance 50%, permutation null 95th pct {metrics['null_95']:.0%}, p={fmt_p(p)}, "
             f"{metrics['folds']}-fold by pair, n={metrics['pairs']}); most predictive: {feats}",
             metrics, {k: params[k] for k in ("min_accuracy", "warn_accuracy", "alpha")},
-            interleave_evidence(view, [i for i in metrics["example_pairs"] if i < view.n]))]
+            feature_evidence(view, metrics))]
+
+
+def feature_evidence(view: FolderView, metrics: dict[str, Any], k: int = 5) -> list[Any]:
+    """A line that shows each of the most predictive features: the text on the side where the
+    feature is higher, in the pair where it differs most; each line once. Without features, the
+    classifier's most confident pairs (both texts)."""
+    out: list[Any] = []
+    seen: set[tuple[str, int]] = set()
+    for t in metrics["top_features"]:
+        for i in t.get("example_pairs", [])[:1]:
+            if i < view.n:
+                ev = view.side(t["side"])[i].evidence()
+                if (ev.file, ev.line) not in seen:
+                    seen.add((ev.file, ev.line))
+                    out.append(ev)
+        if len(out) >= k:
+            break
+    return out or interleave_evidence(view, [i for i in metrics["example_pairs"] if i < view.n], k=k)
