@@ -192,11 +192,11 @@ def load_findings(folder: Path) -> list:
 
 def test_unknown_audit_in_trait_toml_ignore_is_an_error_at_its_line(tmp_path):
     folder = write_folder(tmp_path / "t", toml='[trait]\ntype = "state"\n\n[traitlint]\n'
-                                              'ignore = { TL104 = "typo for TL101", TL004 = "pilot set" }\n')
+                                              'ignore = { TL190 = "typo for TL101", TL004 = "pilot set" }\n')
     found = [f for f in load_findings(folder) if "unknown audit" in f.message]
     assert len(found) == 1
     f = found[0]
-    assert f.severity.value == "error" and "'TL104'" in f.message
+    assert f.severity.value == "error" and "'TL190'" in f.message
     assert (f.evidence[0].file, f.evidence[0].line) == ("trait.toml", 5)
     # the known code in the same table is applied as before
     assert Session().run_audit(registry.get("TL004"), folder).status == "skipped"

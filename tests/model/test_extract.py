@@ -429,7 +429,10 @@ def test_vectors_lists_files(small, tmp_path, capsys):
 
 
 # the real model ----------------------------------------------------------------------------------------------
-REAL_LAYERS = "4,7,10"  # capture stops after block 10: a third of the all-layer cost
+#: capture stops after block 20 (two thirds of the all-layer cost). The reworked optimism set (issue 12)
+#: is not a sentiment set, and SmolLM2-135M separates it in its later blocks: held-out pair accuracy
+#: 0.66-0.72 at blocks 4-13, 0.81-0.84 at 16-20 (measured on CPU, seed 0).
+REAL_LAYERS = "7,13,20"
 
 
 def test_cli_gate_with_the_embedded_model(small, embedded_model, tmp_path, capsys, monkeypatch):
@@ -458,20 +461,26 @@ def test_real_model_on_a_shipped_dataset(embedded_model, tmp_path):
     best, baselines = result["best"], result["baselines"]
     print(text)
     print(f"seconds: {done.seconds:.1f} ({done.evaluation['seconds']})")
+    # Matched pairs are judged as pairs (which text of a held-out pair projects higher): the per-text
+    # threshold accuracy also has to beat the variation between pairs' situations, which this set
+    # varies on purpose (0.59 here against 0.53 for random directions).
     for name in ("random", "shuffled"):
-        assert best["accuracy"] >= baselines[name]["accuracy"] + 0.15, (name, best, baselines)
+        assert best["pair_accuracy"] >= baselines[name]["pair_accuracy"] + 0.15, (name, best, baselines)
         assert best["auroc"] >= baselines[name]["auroc"] + 0.15, (name, best, baselines)
         assert abs(baselines[name]["auroc"] - 0.5) < 0.1, (name, baselines)  # baselines sit at chance
-    assert best["accuracy"] >= 0.65 and best["cohens_d"] > 0.5
-    assert {"token_length", "first_person", "valence"} <= set(result["confounds_at_best_layer"])
+    assert best["pair_accuracy"] >= 0.75 and best["cohens_d"] > 0.5
+    confounds = result["confounds_at_best_layer"]
+    assert {"token_length", "first_person", "valence"} <= set(confounds)
+    # the point of the rework: the vector is not a sentiment vector (the old set's was "dominated")
+    assert confounds["valence"]["verdict"] == "ok", confounds["valence"]
     for method in ("mean_diff", "probe", "pca"):
         meta = vector_files.read_metadata(done.out_dir / f"{method}.safetensors")
-        assert meta["layers"] == [4, 7, 10] and meta["model"]["revision"] == embedded_model.revision
+        assert meta["layers"] == [7, 13, 20] and meta["model"]["revision"] == embedded_model.revision
 
     again, text = run([optimism], tmp_path, embedded_model, layers=REAL_LAYERS, export_gguf=True)
     assert [d.status for d in again.done] == ["up to date"]
     for cv in again.done[0].control_vectors:
-        assert cv.model_hint == "llama" and cv.directions == {n: 576 for n in (5, 8, 11)}
+        assert cv.model_hint == "llama" and cv.directions == {n: 576 for n in (8, 14, 21)}
         assert read_control_vector(cv.path).layer_count == 3
 
 

@@ -63,7 +63,7 @@ def test_probe_separates_a_shipped_dataset(run_embedded, tmp_path):
     position): far above chance, and better in the middle layers than at the first."""
     result = run_embedded(OPTIMISM, "TL404", tmp_path / "results")
     m = result.metrics
-    assert m["pooling"] == "mean" and m["layers"] == 30 and m["pairs"] == 165
+    assert m["pooling"] == "mean" and m["layers"] == 30 and m["pairs"] == len((OPTIMISM / "positive.txt").read_text(encoding="utf-8").splitlines())
     assert m["best_accuracy"] >= 0.75, m
     assert m["accuracy_by_layer"][m["best_layer"]] == m["best_accuracy"]
     assert 5 <= m["best_layer"] <= 25 and m["best_accuracy"] > m["accuracy_by_layer"][0]
