@@ -96,9 +96,20 @@ def test_tl104_five_words_warn_twenty_do_not():
     assert warned[0].metric["top_share"] == pytest.approx(24 / 40)
     assert set(warned[0].features) <= {w for w, _ in ADJECTIVES[:5]} and len(warned[0].features) == 3
     assert all(e.file == "positive.txt" for e in warned[0].evidence)
+    for f in warned:  # each finding's lines show its own side's top words
+        side_file = f"{f.metric['side']}.txt"
+        assert f.evidence and all(e.file == side_file and any(w in e.text for w in f.features) for e in f.evidence)
     many = run("TL104", *spread(40, 20))
     assert many.status == "passed"
     assert many.metrics["positive"]["top_share"] == pytest.approx(6 / 40)
+
+
+def test_tl104_a_side_without_differing_words_has_a_zero_share():
+    _, neg = base(30)
+    added = [t + " and then some" for t in neg]  # the negatives only add words; the positives add none
+    res = run("TL104", list(neg), added)
+    assert res.metrics["positive"]["words"] == 0 and res.metrics["positive"]["top_share"] == 0.0
+    assert res.metrics["positive"]["top"] == []
 
 
 def test_tl104_judge_boundaries():
