@@ -205,3 +205,11 @@ def test_tl206_a_tail_of_nine_is_short_and_ten_is_long():
               card=GENERATED_CARD)
     assert nine.metrics["tails"][i] == 9 and nine.metrics["long_tail"] == 0
     assert ten.metrics["tails"][i] == 10 and ten.metrics["long_tail"] == 1
+
+
+def test_tl307_names_the_negative_side_with_its_counts():
+    pos, neg = base(20)
+    swapped = run("TL307", neg, pos, card=VALENCE_CARD)  # files swapped: the nicer words are now negative
+    [f] = problems(swapped)
+    assert f.features == ["valence:negative"]
+    assert "more positive on the negative side in 20 pairs and on the positive side in 0" in f.message
