@@ -230,29 +230,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {v}: {n_alarm} folders with a warning or error; "
                       f"{sum(1 for r in res.values() if not_checkable(r))} not checkable")
             if "old" in versions:
-                new_alarms = {}
-                for path, r in clean[("new", code)].items():
-                    old_msgs = {f["message"] for f in alarms(clean[("old", code)].get(path, {}))}
-                    fresh = [f for f in alarms(r) if f["message"] not in old_msgs]
-                    if fresh:
-                        new_alarms[Path(path).name] = [f"{f['severity']}: {f['message']}" for f in fresh]
+                new_alarms = _alarms_missing_from(clean[("new", code)], clean[("old", code)], alarms)
                 print(f"  new alarms (new version, not in old): {len(new_alarms)} folders")
-                for name, msgs in sorted(new_alarms.items()):
-                    print(f"    {name}")
-                    for m in msgs:
-                        print(f"      {m[:300]}")
+                _print_alarms(new_alarms)
                 summary[f"{code}_new_alarm_folders"] = sorted(new_alarms)
-                gone = {}
-                for path, r in clean[("old", code)].items():
-                    new_msgs = {f["message"] for f in alarms(clean[("new", code)].get(path, {}))}
-                    lost = [f for f in alarms(r) if f["message"] not in new_msgs]
-                    if lost:
-                        gone[Path(path).name] = [f"{f['severity']}: {f['message']}" for f in lost]
+                gone = _alarms_missing_from(clean[("old", code)], clean[("new", code)], alarms)
                 print(f"  alarms of the old version the new one does not give: {len(gone)} folders")
-                for name, msgs in sorted(gone.items()):
-                    print(f"    {name}")
-                    for m in msgs:
-                        print(f"      {m[:300]}")
+                _print_alarms(gone)
             for known in KNOWN:
                 if known.code != code:
                     continue
@@ -304,6 +288,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def _alarms_missing_from(mine: dict, theirs: dict, alarms) -> dict[str, list[str]]:
+    """Per folder name: the alarms in `mine` whose message `theirs` does not give for that folder."""
+    out = {}
+    for path, r in mine.items():
+        their_msgs = {f["message"] for f in alarms(theirs.get(path, {}))}
+        extra = [f for f in alarms(r) if f["message"] not in their_msgs]
+        if extra:
+            out[Path(path).name] = [f"{f['severity']}: {f['message']}" for f in extra]
+    return out
+
+
+def _print_alarms(by_folder: dict[str, list[str]]) -> None:
+    for name, msgs in sorted(by_folder.items()):
+        print(f"    {name}")
+        for m in msgs:
+            print(f"      {m[:300]}")
+
 
 
 if __name__ == "__main__":

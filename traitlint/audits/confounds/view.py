@@ -85,8 +85,13 @@ class FolderView:
         return sorted(cands, key=lambda i: (-score(i), rank[i]))[:k]
 
 
+def _kept(tf: TextFeatures) -> list[int]:
+    """Token indices the confound audits read: whitespace tokens dropped."""
+    return [i for i, p in enumerate(tf.pos) if p != "SPACE" and tf.words[i].strip()]
+
+
 def _text_view(prompt: Prompt, tf: TextFeatures, traits: TraitWords) -> TextView:
-    keep = [i for i, p in enumerate(tf.pos) if p != "SPACE" and tf.words[i].strip()]
+    keep = _kept(tf)
     words = [tf.words[i] for i in keep]
     lemmas = [tf.lemmas[i] for i in keep]
     match = traits.match(prompt.text, words, lemmas)
@@ -143,7 +148,7 @@ def _found(prompt: Prompt, tf: TextFeatures, traits: TraitWords) -> frozenset[st
     """The declared entries one text contains (whitespace tokens dropped, as in `_text_view`)."""
     if not traits:
         return frozenset()
-    keep = [i for i, p in enumerate(tf.pos) if p != "SPACE" and tf.words[i].strip()]
+    keep = _kept(tf)
     return traits.match(prompt.text, [tf.words[i] for i in keep], [tf.lemmas[i] for i in keep]).found
 
 
