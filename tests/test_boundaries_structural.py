@@ -666,7 +666,9 @@ def test_tl006_adversarial_prefix_in_every_question(tmp_path, missing, status):
         assert f.severity is Severity.ERROR and "not embedded in 1 of 16 questions" in f.message
         assert f.metric == {"prefix_missing": [9], "questions": 16} and f.threshold == 0
         raw = (tmp_path / "t" / "steering.json").read_text().splitlines()
-        assert QUESTIONS[9] in raw[f.evidence[1].line - 1] and prefix in raw[f.evidence[0].line - 1]
+        # listed by line: the question without the prefix, then the key (it comes later in the file)
+        assert [e.line for e in f.evidence] == sorted(e.line for e in f.evidence)
+        assert QUESTIONS[9] in raw[f.evidence[0].line - 1] and '"adversarial_prefix"' in raw[f.evidence[1].line - 1]
 
 
 def test_tl006_item_problems_and_their_severities(tmp_path):

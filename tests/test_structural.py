@@ -334,11 +334,12 @@ def test_tl006_adversarial_prefix_not_embedded(tmp_path):
     (f,) = [f for f in result.findings if "adversarial_prefix" in f.message]
     assert f.severity is Severity.ERROR and "not embedded in 4 of 16" in f.message
     raw = (folder / "steering.json").read_text().splitlines()
-    q_ev = f.evidence[1]
+    # evidence by line: the first question without the prefix is the primary location
+    q_ev = f.evidence[0]
     assert q_ev.line is not None and obj["questions"][12] in raw[q_ev.line - 1]
-    # the first line is the key itself, not the first question that happens to contain its text
-    key = f.evidence[0]
-    assert key.line is not None and '"adversarial_prefix"' in raw[key.line - 1]
+    # the key itself is listed, not the first question that happens to contain its text
+    [key] = [e for e in f.evidence if e.line is not None and '"adversarial_prefix"' in raw[e.line - 1]]
+    assert obj["adversarial_prefix"] in key.text
 
 
 def test_tl006_prefix_embedded_passes(tmp_path):

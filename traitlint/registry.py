@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Sequence, Union
 
 from traitlint.errors import SkipAudit
 from traitlint.finding import Evidence, Finding, Severity
@@ -70,12 +70,12 @@ class Audit:
 
     # helpers for subclasses -------------------------------------------------------------------
     def finding(self, severity: Severity | str, message: str, metric: dict[str, Any] | None = None,
-                threshold: Any = None, evidence: Iterable[Evidence] = (), hint: str | None = None,
+                threshold: Any = None, evidence: Iterable[EvidenceItem] = (), hint: str | None = None,
                 features: Iterable[str] = ()) -> Finding:
-        lines = _unique_lines(evidence) if evidence else []
+        """A finding of this audit; `evidence` is arranged by `arrange_evidence`."""
+        lines, omitted = arrange_evidence(evidence)
         return Finding(self.code, self.name, Severity.parse(severity), message, dict(metric or {}), threshold,
-                       lines[:MAX_EVIDENCE], self.fix if hint is None else hint, [str(f) for f in features],
-                       max(0, len(lines) - MAX_EVIDENCE))
+                       lines, self.fix if hint is None else hint, [str(f) for f in features], omitted)
 
     @classmethod
     def doc(cls) -> str:
@@ -140,16 +140,56 @@ def matches(selector: str, audit: type[Audit]) -> bool:
     return s.upper() == "ALL" or s == audit.name or audit.code.upper().startswith(s.upper())
 
 
-def _unique_lines(evidence: Iterable[Evidence]) -> list[Evidence]:
-    """Evidence with each file:line once, in the audit's order (issue 13: 107 of 1,440 corpus findings
-    listed a line twice). Lines without a number are kept as they are (they name a file, not a line)."""
+EvidenceItem = Union[Evidence, Sequence[Evidence]]
+"""What an audit passes as evidence: single lines, or groups of lines that belong together
+(a question and the prefill it copies, the two ends of a shift, a group of duplicates)."""
+
+PAIR_FILES = ("positive.", "negative.")
+"""Files whose line numbers are parallel (line i of one is matched with line i of the other)."""
+
+
+def arrange_evidence(evidence: Iterable[EvidenceItem]) -> tuple[list[Evidence], int]:
+    """The lines a finding shows, and how many it leaves out (issue 13).
+
+    1. Each file:line once, first occurrence wins (107 of 1,440 corpus findings listed a line
+       twice); a line-less entry names a file and is kept as it is.
+    2. The first `MAX_EVIDENCE` lines in the audit's order: audits pick by strength, so *which*
+       lines are shown never depends on where they sit.
+    3. Listed by line, so the list reads top to bottom like a compiler's and the first line (the
+       headline, SARIF ``location`` and pytest location) is the earliest line that shows the
+       problem. positive.* and negative.* count as one file (their lines are parallel), so
+       positive.txt:7 and negative.txt:7 stay together; other files follow in the order the
+       audit named them; a line-less entry comes first in its file. A group is placed by its first
+       line and keeps its inner order.
+    """
     seen: set[tuple[str, int]] = set()
-    out = []
-    for ev in evidence:
-        if ev.line is not None:
-            key = (ev.file, ev.line)
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(ev)
-    return out
+    groups: list[list[Evidence]] = []
+    for item in evidence:
+        members = [item] if isinstance(item, Evidence) else list(item)
+        kept = []
+        for ev in members:
+            if ev.line is not None:
+                if (ev.file, ev.line) in seen:
+                    continue
+                seen.add((ev.file, ev.line))
+            kept.append(ev)
+        if kept:
+            groups.append(kept)
+    total = sum(len(g) for g in groups)
+    shown: list[list[Evidence]] = []
+    room = MAX_EVIDENCE
+    for g in groups:
+        if room <= 0:
+            break
+        shown.append(g[:room])
+        room -= len(shown[-1])
+    ranks: dict[str, int] = {}
+
+    def file_rank(file: str) -> int:
+        key = "pair" if file.startswith(PAIR_FILES) else file
+        return ranks.setdefault(key, len(ranks))
+
+    for g in shown:
+        file_rank(g[0].file)
+    shown.sort(key=lambda g: (file_rank(g[0].file), -1 if g[0].line is None else g[0].line))
+    return [ev for g in shown for ev in g], total - MAX_EVIDENCE if total > MAX_EVIDENCE else 0

@@ -72,8 +72,9 @@ def test_scenario_vetting_fails_on_low_separation_and_points_at_the_worst_lines(
     assert result.status == "failed"
     sep = [f for f in result.findings if "separate by only" in f.message]
     assert sep and sep[0].severity.value == "error"
-    first = sep[0].evidence[0]
-    assert (first.file, first.line) == ("positive.txt", 2)  # SCORE=50: the furthest below 60
+    shown = {(e.file, e.line): e.text for e in sep[0].evidence}  # the five worst, listed by line
+    assert shown[("positive.txt", 2)].startswith("[positive 50")  # SCORE=50: the furthest below 60
+    assert ("positive.txt", 6) not in shown and ("negative.txt", 3) not in shown  # 64 and 20 pass their bars
     assert any(f.severity.value == "warning" and "pass their side's bar" in f.message for f in result.findings)
 
 

@@ -125,7 +125,7 @@ class Duplicates(Audit):
             share = m["extra_copies"] / max(m["lines"], 1)
             severity = Severity.ERROR if share >= params["error_share"] else Severity.WARNING
             shown = "; ".join("=".join(map(str, g)) for g in m["groups"][:5])
-            evidence = [ev(file, line) for g in m["groups"][:3] for line in g[:2]]
+            evidence = [[ev(file, line) for line in g[:2]] for g in m["groups"][:3]]  # a group each
             out.append(self.finding(
                 severity, f"{m['extra_copies']} repeated line(s) in {file} ({share:.0%} of {m['lines']}): lines {shown}"
                 + (f" and {len(m['groups']) - 5}{'+' if len(m['groups']) >= 50 else ''} more groups"
@@ -135,7 +135,7 @@ class Duplicates(Audit):
             items = metrics["across_files"]
             pf, nf = ds.positive_file, ds.negative_file
             shown = ", ".join(f"{pf}:{a['positive_line']}={nf}:{a['negative_lines'][0]}" for a in items[:5])
-            evidence = [e for a in items[:3] for e in (ev(pf, a["positive_line"]), ev(nf, a["negative_lines"][0]))]
+            evidence = [(ev(pf, a["positive_line"]), ev(nf, a["negative_lines"][0])) for a in items[:3]]
             out.append(self.finding(
                 Severity.ERROR, f"{metrics['across_files_count']} prefill(s) appear on both sides at different lines: {shown}",
                 {"across_files": metrics["across_files_count"], "pairs": items[:20]}, 0, evidence,

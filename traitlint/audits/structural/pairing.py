@@ -159,7 +159,7 @@ class Pairing(Audit):
                 f"pairs shifted: from {pf}:{p_line} to {end} the best match is {nf} line i{k:+d} "
                 f"(line {n_line}, similarity {shift['sim']:.2f} vs {shift['own_sim']:.2f} with its own partner); {cause}",
                 shift, params["align_margin"],
-                [ds.positive[p_line - 1].evidence(), neg_ev(p_line), neg_ev(n_line)],
+                [(ds.positive[p_line - 1].evidence(), neg_ev(p_line), neg_ev(n_line))],  # one group: the line, its partner, its match
                 f"Compare {pf} and {nf} around line {p_line}: restore the missing line or delete the extra one."))
         cm = metrics.get("crossmatch")
         if cm and cm["attempted"]:

@@ -211,7 +211,7 @@ class SteeringFormat(Audit):
                     Severity.WARNING, f"{len(copies)} question(s) copy an extraction prefill: "
                     + ", ".join(f"questions[{c['question']}] ~ {c['file']}:{c['line']} ({c['similarity']:.2f})" for c in copies[:5]),
                     {"prefill_copies": copies}, params["near_duplicate"],
-                    [e for c in copies[:3] for e in (q_ev(c["question"]), Evidence(c["file"], c["line"], ""))],
+                    [(q_ev(c["question"]), Evidence(c["file"], c["line"], "")) for c in copies[:3]],
                     "Steering questions must come from scenarios not used in extraction."))
             missing = metrics.get("prefix_missing") or []
             if missing:
