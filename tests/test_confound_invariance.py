@@ -125,8 +125,9 @@ def compare(base: dict, other: dict, swap: bool = False, pairs: tuple[list, list
                 ev = sorted((FLIP_FILE.get(e.file, e.file), e.line, e.text) for e in f.evidence)
                 problems += [f"{code} evidence {d}" for d in same(ev, sorted((e.file, e.line, e.text) for e in g.evidence))]
             else:
-                problems += [f"{code} evidence {d}" for d in same([(e.file, e.text) for e in f.evidence],
-                                                                  [(e.file, e.text) for e in g.evidence])]
+                # the same lines are chosen; they are listed by line, so their order follows the reorder
+                problems += [f"{code} evidence {d}" for d in same(sorted((e.file, e.text) for e in f.evidence),
+                                                                  sorted((e.file, e.text) for e in g.evidence))]
                 if f.message != g.message:
                     problems.append(f"{code} message {f.message!r} != {g.message!r}")
     return problems

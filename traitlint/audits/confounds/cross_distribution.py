@@ -14,7 +14,7 @@ Engineering notes (why it is fast and exact):
 """
 from __future__ import annotations
 
-import math
+import hashlib
 from collections import Counter
 from typing import Any
 
@@ -124,6 +124,36 @@ def _ridge_operator(d: np.ndarray, lam: float) -> np.ndarray:
     return d.T @ np.linalg.solve(d @ d.T + lam * np.eye(n), np.eye(n))
 
 
+def canonical_rows(raw: np.ndarray, content_order: list[int]) -> tuple[np.ndarray, int]:
+    """The order of the pairs for the classifier, and the seed of its permutations: functions of
+    the per-pair difference rows alone, so the result is the same under any reordering of the lines,
+    exactly mirrored under a swap of the files, and unchanged by text both sides of a pair share.
+
+    Ridge without intercept on (row d, label +1) is the same problem as (-d, -1), so rows are
+    compared up to sign (`canon`: first non-zero entry positive). Rows equal up to sign are ordered
+    by their sign relative to a folder-wide orientation that flips under a swap (the sign of the
+    rows' net orientation, else of the summed differences), so a swap negates each row in place.
+    Rows left tied are identical; the content order only decides which line an example names.
+    Cross-validation folds and permutation flips are taken by position in this order.
+    """
+    n = raw.shape[0]
+    signs = np.zeros(n)  # 0 for a pair that differs in no feature: it has no orientation
+    for i in range(n):
+        nonzero = np.flatnonzero(raw[i])
+        if nonzero.size:
+            signs[i] = 1.0 if raw[i, nonzero[0]] > 0 else -1.0
+    canon = raw * signs[:, None] + 0.0
+    net = float(signs.sum())
+    totals = np.round(raw.sum(axis=0), 6)
+    first = np.flatnonzero(totals)
+    g = np.sign(net) if net else (np.sign(totals[first[0]]) if first.size else 1.0)
+    rank = {i: r for r, i in enumerate(content_order)}
+    order = sorted(range(n), key=lambda i: (tuple(canon[i]), -signs[i] * g, rank[i]))
+    key = np.column_stack([canon[order], (signs * g)[order]]) + 0.0 if n else np.zeros((0, 1))
+    digest = hashlib.sha256(np.ascontiguousarray(key).tobytes()).digest()
+    return np.asarray(order, dtype=int), int.from_bytes(digest[:8], "little")
+
+
 def cross_validate(d: np.ndarray, folds: np.ndarray, labels: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray]:
     """Within-pair CV accuracy for every label column (labels: n x m of +-1); also held-out scores of column 0."""
     n, m = labels.shape
@@ -197,21 +227,21 @@ class CrossDistribution(Audit):
         card_type = trait.get("type") if isinstance(trait, dict) else None
         function_words = not (isinstance(card_type, str) and card_type in params["register_types"])
         names, xp, xn = design(view, int(params["min_count"]), function_words)
-        # Work on the rows in canonical (content) order: every floating-point sum then runs in the
-        # same order whatever the line order, so weights, held-out scores and the rankings built on
-        # them are bit-identical under reordering (and exactly negated under a swap of the files).
-        order = np.asarray(view.order, dtype=int)
-        d = xp[order] - xn[order]
-        scale = np.sqrt((d ** 2).mean(axis=0)) if d.size else np.zeros(0)
+        # Per-pair differences, rounded so that text both sides share (which adds the same to both
+        # counts and sums) leaves them bit-identical, not equal up to float dust.
+        d = np.round(xp - xn, 9) + 0.0
         # A feature that differs within fewer than `min_count` pairs cannot generalise across folds.
-        keep = (scale > 1e-12) & ((d != 0).sum(axis=0) >= params["min_count"])
+        keep = (np.abs(d).max(axis=0, initial=0.0) > 1e-12) & ((d != 0).sum(axis=0) >= params["min_count"])
         names = [nm for nm, k in zip(names, keep) if k]
         raw = d[:, keep]
-        d = raw / scale[keep] if keep.any() else np.zeros((n, 0))
+        order, seed = canonical_rows(raw, view.order)
+        raw = raw[order]
+        scale = np.sqrt((raw ** 2).mean(axis=0))
+        d = raw / scale if keep.any() else np.zeros((n, 0))
         n_folds = int(min(params["folds"], n))
         folds = np.arange(n) % n_folds
         perms = int(params["permutations"])
-        rng = np.random.default_rng(view.seed)
+        rng = np.random.default_rng(seed)
         flips = rng.choice(np.array([-1.0, 1.0]), size=(n, perms))
         labels = np.concatenate([np.ones((n, 1)), flips], axis=1)
         if d.shape[1] == 0:
