@@ -254,6 +254,28 @@ def test_pairs_that_share_nothing_are_not_checkable(tmp_path):
     assert result.status == "passed"
 
 
+def test_a_folder_that_is_not_checkable_says_so_without_show_info(tmp_path, capsys):
+    """No silent pass: the text report and the pytest summary name the check that could not run."""
+    import subprocess
+    import sys
+
+    from traitlint.cli import main
+
+    pos = [f"Honestly the {t} looked bright today" for t in THINGS[:30]]
+    neg = [f"Sadly a {p} felt gloomy" for p in PLACES[:30]]
+    folder = make(tmp_path, pos, neg)
+    assert main(["check", str(folder), "--select", "TL002", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("TL002 pair order not checkable: own partners") == 1
+    assert main(["check", str(folder), "--select", "TL002", "--no-cache", "--show-info"]) == 0
+    assert capsys.readouterr().out.count("pair order not checkable") == 1  # the info finding, not twice
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(folder), "-k", "pairing",
+                           f"--rootdir={folder.parent}"], capture_output=True, text=True, timeout=300, cwd=folder.parent)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "traitlint not checked" in proc.stdout
+    assert "pair order not checkable" in proc.stdout.split("traitlint not checked", 1)[1]
+
+
 def test_a_fully_shuffled_matched_folder_is_scrambled_not_uncheckable():
     """Own partners no better than unrelated lines, but the assignment finds a clear partner for most
     lines: that folder was shuffled, and is reported."""

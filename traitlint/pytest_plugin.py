@@ -97,6 +97,7 @@ class _State:
     warnings: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     ignores: list[tuple[str, str]] = field(default_factory=list)
     declarations: list[tuple[str, str]] = field(default_factory=list)  # (nodeid, what [trait.words] hides)
+    not_checked: list[tuple[str, str]] = field(default_factory=list)  # (nodeid, what an audit could not check)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -401,6 +402,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     hidden = [f.message for f in result.findings if "hidden_by_declarations" in f.metric]
     if hidden:
         report.traitlint_declarations = hidden[0]  # what [trait.words] exempts: said on passing runs too
+    unchecked = [f.message for f in result.findings if f.severity.value == "info" and f.metric.get("not_checked")]
+    if unchecked:
+        report.traitlint_not_checked = unchecked  # a check that could not run is never read as clean
     if result.findings and result.findings[0].evidence:
         first = result.findings[0].evidence[0]
         path = _relpath(item.folder / first.file, item.config.rootpath) if first.file else report.location[0]
@@ -433,6 +437,8 @@ class _Reporter:
         declared = getattr(report, "traitlint_declarations", "")
         if declared:
             self.state.declarations.append((report.nodeid, declared))
+        for message in getattr(report, "traitlint_not_checked", None) or []:
+            self.state.not_checked.append((report.nodeid, message))
         reason = getattr(report, "traitlint_reason", "")
         if reason and reason.startswith("ignored"):
             self.state.ignores.append((report.nodeid, reason))
@@ -455,6 +461,10 @@ class _Reporter:
             terminalreporter.write_sep("=", "traitlint declarations")
             for nodeid, message in sorted(state.declarations):
                 terminalreporter.write_line(f"{posixpath.dirname(nodeid.split('::')[0]) or '.'}: {message}")
+        if state.not_checked:
+            terminalreporter.write_sep("=", "traitlint not checked", yellow=True)
+            for nodeid, message in sorted(state.not_checked):
+                terminalreporter.write_line(f"{nodeid}: {message}")
         if state.ignores:
             terminalreporter.write_sep("=", "traitlint ignores")
             for nodeid, reason in sorted(state.ignores):

@@ -133,16 +133,26 @@ def suppressed_lines(trait: "TraitResult") -> list[str]:
 
 
 def declaration_lines(trait: "TraitResult", report: RunReport) -> list[str]:
-    """What declared trait words hide, one line, on every folder that declares any (issue 12: a
-    declaration never makes a folder pass silently). With --show-info the TL101 info finding
-    already says it, so the note is not repeated."""
+    """Notes a passing folder must not hide, one line each, without --show-info (with it the info
+    findings already say them, so they are not repeated):
+
+    - what declared trait words hide (issue 12: a declaration never makes a folder pass silently);
+    - what an audit ran but could not check here (an info finding with ``metric.not_checked``, e.g.
+      TL002's pair order in a folder whose pairs share no content words): a check that could not
+      run is never read as clean.
+    """
     if report.lists_info:
         return []
+    out = []
     for result in trait.results:
         for finding in result.findings:
+            if finding.severity is not Severity.INFO:
+                continue
             if finding.code == "TL101" and "hidden_by_declarations" in finding.metric:
-                return [finding.message]
-    return []
+                out.insert(0, finding.message)
+            elif finding.metric.get("not_checked"):
+                out.append(f"{finding.code} {finding.message}")
+    return out
 
 
 def _shown(finding: Finding, report: RunReport) -> bool:

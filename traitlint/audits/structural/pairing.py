@@ -192,7 +192,9 @@ class Pairing(Audit):
         if not cm["checked"]:
             return [self.finding(
                 Severity.INFO, f"pair order not checkable: {cm['reason']}",
-                {k: cm[k] for k in ("auc", "auc_repaired", "unrelated_p95", "unrelated_p99")}, params["match_min_auc"], [],
+                {"not_checked": "pair order",
+                 **{k: cm[k] for k in ("auc", "auc_repaired", "unrelated_p95", "unrelated_p99")}},
+                params["match_min_auc"], [],
                 "Nothing to fix if the pairs are meant to share no wording (translations, paraphrases); "
                 "check the order of the two files by reading them side by side.")]
         shifted: set[int] = set()
