@@ -122,8 +122,8 @@ def _caught(findings: list[dict[str, Any]], nouns: set[str]) -> bool:
                for f in findings)
 
 
-def run(corpus: Path) -> dict[str, Any]:
-    """Recall per (set, strength) and new alarms on the unchanged folders, committed code vs working tree."""
+def run(corpus: Path, old: Path = OLD) -> dict[str, Any]:
+    """Recall per (set, strength) and new alarms on the unchanged folders, `old` checkout vs working tree."""
     srcs = folders(corpus)
     work = Path(tempfile.mkdtemp(prefix="acc_tl301_"))
     cache = work / "cache"
@@ -141,7 +141,7 @@ def run(corpus: Path) -> dict[str, Any]:
         copy_folder(src, work / "clean" / src.relative_to(corpus))
     results: dict[str, Any] = {"recall": {}, "clean": {}}
     runs = {}
-    for label, path in (("before", OLD), ("after", ROOT)):
+    for label, path in (("before", old), ("after", ROOT)):
         runs[label] = {**lint(work / "injected", path, cache), **lint(work / "clean", path, cache)}
     for name in SETS:
         for share, _ in STRENGTHS:
@@ -165,11 +165,8 @@ def run(corpus: Path) -> dict[str, Any]:
     return results
 
 
-def main() -> None:
-    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus/trait-interp")
-    if not (OLD / "traitlint").is_dir():
-        sys.exit(f"no committed checkout at {OLD}: git worktree add {OLD} HEAD")
-    r = run(corpus)
+def report(r: dict[str, Any]) -> None:
+    """Print what `run` measured: recall per injection, what was missed, the unchanged folders' alarms."""
     print(f"{'injection':28s} {'folders':>7s} {'before':>12s} {'after':>12s}")
     for key, row in r["recall"].items():
         n = row["folders"]
@@ -188,6 +185,24 @@ def main() -> None:
         for m in msgs:
             if m not in c["after"].get(k, []):
                 print(f"  GONE {k}: {m}")
+
+
+def headline(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for the shared benchmark's table."""
+    rows = [{"code": CODE, "defect": f"domain sentence, {key}", "cases": row["folders"],
+             "before": row["before"] / max(1, row["folders"]), "after": row["after"] / max(1, row["folders"])}
+            for key, row in r["recall"].items()]
+    c = r["clean"]
+    rows.append({"code": CODE, "defect": "unchanged folders with a warning or error", "cases": c["folders"],
+                 "before": len(c["before"]), "after": len(c["after"]), "count": True})
+    return rows
+
+
+def main() -> None:
+    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/corpus/trait-interp")
+    if not (OLD / "traitlint").is_dir():
+        sys.exit(f"no committed checkout at {OLD}: git worktree add {OLD} HEAD")
+    report(run(corpus))
 
 
 if __name__ == "__main__":

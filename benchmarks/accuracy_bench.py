@@ -204,23 +204,17 @@ def folders_of(corpus: Path) -> list[Path]:
     return sorted({p.parent for p in corpus.rglob("positive.*") if p.suffix in (".txt", ".jsonl")})
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    ap.add_argument("--old", type=Path, help="another checkout to compare with (git worktree add /tmp/tl_old HEAD)")
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--only", help="run only the entries of this audit code")
-    ap.add_argument("--json", type=Path, help="also write the numbers here")
-    args = ap.parse_args(argv)
-    versions = {"new": ROOT} | ({"old": args.old.resolve()} if args.old else {})
-    folders = folders_of(args.corpus)
-    summary: dict = {"corpus": str(args.corpus), "folders": len(folders), "entries": []}
+def run_tl002(corpus: Path, old: Path | None, seeds: int = 3) -> dict:
+    """TL002: the injections of `ENTRIES` and the `KNOWN` corpus defects, printed as measured."""
+    versions = {"new": ROOT} | ({"old": old.resolve()} if old else {})
+    folders = folders_of(corpus)
+    summary: dict = {"corpus": str(corpus), "folders": len(folders), "entries": []}
     with tempfile.TemporaryDirectory(prefix="accuracy_bench_") as tmp:
         work = Path(tmp)
         clean_root = work / "clean"
         for f in folders:
-            shutil.copytree(f, clean_root / "__".join(f.relative_to(args.corpus).parts))
-        codes = sorted({e.code for e in ENTRIES if not args.only or e.code == args.only})
+            shutil.copytree(f, clean_root / "__".join(f.relative_to(corpus).parts))
+        codes = sorted({e.code for e in ENTRIES if e.code == "TL002"})
         clean = {(v, c): run_cli(path, clean_root, c) for v, path in versions.items() for c in codes}
         for code in codes:
             print(f"== {code} on {len(folders)} unchanged folders")
@@ -246,14 +240,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  known defect {known.folder}: {known.description}: {v} {'reported' if hit else 'MISSED'}")
                     summary.setdefault("known", []).append({"folder": known.folder, "version": v, "reported": hit})
         for entry in ENTRIES:
-            if args.only and entry.code != args.only:
+            if entry.code != "TL002":
                 continue
             name = entry.injector.__name__
             root = work / name
             truth: dict[str, list[int]] = {}
-            for seed in range(args.seeds):
+            for seed in range(seeds):
                 for f in folders:
-                    copy = root / f"{'__'.join(f.relative_to(args.corpus).parts)}__s{seed}"
+                    copy = root / f"{'__'.join(f.relative_to(corpus).parts)}__s{seed}"
                     shutil.copytree(f, copy)
                     moved = entry.injector(copy, random.Random(f"{name}/{f.name}/{seed}"))
                     if moved:
@@ -261,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
                     else:
                         shutil.rmtree(copy)
             row = {"code": entry.code, "injector": name, "description": entry.description, "copies": len(truth)}
-            print(f"== {entry.code} {name}: {entry.description}; {len(truth)} copies ({args.seeds} seeds)")
+            print(f"== {entry.code} {name}: {entry.description}; {len(truth)} copies ({seeds} seeds)")
             for v, path in versions.items():
                 res = run_cli(path, root, entry.code)
                 hits = checkable = hits_checkable = 0
@@ -285,8 +279,86 @@ def main(argv: list[str] | None = None) -> int:
                       f"on checkable folders {hits_checkable}/{checkable} = {hits_checkable / max(1, checkable):.0%}; "
                       f"on folders of <= 20 pairs {small[0]}/{small[1]} = {small[0] / max(1, small[1]):.0%}")
             summary["entries"].append(row)
+    return summary
+
+
+def headline_tl002(summary: dict) -> list[dict]:
+    """Rows for the table: recall per injection (all folders, checkable ones), known defects, alarms."""
+    rows = []
+    for e in summary["entries"]:
+        for key, label in (("recall", "all folders"), ("recall_checkable", "checkable folders")):
+            rows.append({"code": "TL002", "defect": f"{e['description']}, {label}",
+                         "cases": e["copies"] if key == "recall" else e["new"]["checkable_copies"],
+                         "before": e.get("old", {}).get(key), "after": e["new"][key]})
+    for k in summary.get("known", []):
+        rows.append({"code": "TL002", "defect": f"known defect {k['folder']}", "cases": 1,
+                     "before" if k["version"] == "old" else "after": float(k["reported"])})
+    if "TL002_new_alarm_folders" in summary:
+        rows.append({"code": "TL002", "defect": "unchanged folders with a new warning or error",
+                     "cases": summary["folders"], "before": None,
+                     "after": len(summary["TL002_new_alarm_folders"]), "count": True})
+    return _merge_known(rows)
+
+
+def _merge_known(rows: list[dict]) -> list[dict]:
+    """One row per known defect, with its before and after."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        out.setdefault(r["defect"], {"before": None, "after": None}).update(r)
+    return list(out.values())
+
+
+SUITES = ("TL002", "TL102", "TL301", "TL302")
+"""The audits whose accuracy issue 13 measures; each has its injections and its own report."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    ap.add_argument("--old", type=Path,
+                    help="a checkout to compare with, e.g. `git worktree add /tmp/tl_before 46762d9` (before issue 13)")
+    ap.add_argument("--seeds", type=int, default=3, help="TL002 injection seeds per folder")
+    ap.add_argument("--only", choices=SUITES, action="append", help="run only these audits (repeatable)")
+    ap.add_argument("--json", type=Path, help="also write every number here")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import accuracy_tl102
+    import accuracy_TL301
+    import accuracy_tl302
+
+    old = args.old.resolve() if args.old else None
+    results: dict[str, object] = {}
+    rows: list[dict] = []
+    for code in args.only or SUITES:
+        print(f"\n######## {code}", flush=True)
+        if code == "TL002":
+            res = run_tl002(args.corpus, old, args.seeds)
+            rows += headline_tl002(res)
+        elif code == "TL102":
+            res = accuracy_tl102.run(args.corpus, old)
+            accuracy_tl102.report(res, args.corpus)
+            rows += accuracy_tl102.headline(res)
+        elif code == "TL301":
+            if old is None:
+                print("TL301 compares two checkouts: pass --old")
+                continue
+            res = accuracy_TL301.run(args.corpus, old)
+            accuracy_TL301.report(res)
+            rows += accuracy_TL301.headline(res)
+        else:
+            res = accuracy_tl302.run(args.corpus, old)
+            accuracy_tl302.report(res)
+            rows += accuracy_tl302.headline(res)
+        results[code] = res
+    print("\n######## summary: recall (share of injected copies caught) or a count of folders")
+    print(f"{'audit':6s} {'defect':68s} {'cases':>6s} {'before':>7s} {'after':>7s}")
+    for r in rows:
+        fmt = (lambda v: "-" if v is None else str(int(v))) if r.get("count") else \
+              (lambda v: "-" if v is None else f"{v:.0%}")
+        print(f"{r['code']:6s} {r['defect'][:68]:68s} {r['cases']:6d} {fmt(r.get('before')):>7s} {fmt(r.get('after')):>7s}")
     if args.json:
-        args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps({"rows": rows, "results": results}, indent=1, default=str) + "\n",
+                             encoding="utf-8")
     return 0
 
 

@@ -148,15 +148,9 @@ def run(corpus: Path, old: Path | None = Path("/tmp/tl_old_tl102")) -> dict:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("corpus", nargs="?", type=Path, default=default_corpus())
-    ap.add_argument("--old", type=Path, default=Path("/tmp/tl_old_tl102"))
-    ap.add_argument("--no-old", action="store_true", help="run only this checkout")
-    ap.add_argument("--json", type=Path, help="also write the full result here")
-    args = ap.parse_args(argv)
-    res = run(args.corpus, None if args.no_old else args.old)
-    print(f"TL102 on {res['folders']} folders of {args.corpus}")
+def report(res: dict, corpus: Path) -> None:
+    """Print what `run` measured, and every warning left on the unchanged folders."""
+    print(f"TL102 on {res['folders']} folders of {corpus}")
     for v in ("before", "after"):
         if v not in res:
             continue
@@ -170,6 +164,31 @@ def main(argv: list[str] | None = None) -> int:
     for folder, msgs in res["after"]["clean_messages"].items():
         for m in msgs:
             print(f"    after, {folder}: {m}")
+
+
+def headline(res: dict) -> list[dict]:
+    """Rows for the shared benchmark's table."""
+    rows = []
+    for share in res["after"]["recall"]:
+        rows.append({"code": "TL102", "defect": f"rare sentence repeated in {share} of pairs",
+                     "cases": sum(p["of"] for p in res["after"]["recall"][share]["per_sentence"].values()),
+                     "before": res["before"]["recall"][share]["recall"] if "before" in res else None,
+                     "after": res["after"]["recall"][share]["recall"]})
+    rows.append({"code": "TL102", "defect": "unchanged folders with a warning or error", "cases": res["after"]["judged"],
+                 "before": res["before"]["clean_warned"] if "before" in res else None,
+                 "after": res["after"]["clean_warned"], "count": True})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("corpus", nargs="?", type=Path, default=default_corpus())
+    ap.add_argument("--old", type=Path, default=Path("/tmp/tl_old_tl102"))
+    ap.add_argument("--no-old", action="store_true", help="run only this checkout")
+    ap.add_argument("--json", type=Path, help="also write the full result here")
+    args = ap.parse_args(argv)
+    res = run(args.corpus, None if args.no_old else args.old)
+    report(res, args.corpus)
     if args.json:
         args.json.write_text(json.dumps(res, indent=1), encoding="utf-8")
     return 0

@@ -175,16 +175,8 @@ def run(corpus: Path = CORPUS, old: Path | None = Path("/tmp/tl_old_TL302"), job
         return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--old", type=Path, default=Path("/tmp/tl_old_TL302"))
-    ap.add_argument("-j", type=int, default=2)
-    ap.add_argument("--json", type=Path, help="write the full result here")
-    args = ap.parse_args()
-    res = run(args.corpus, args.old, args.j)
-    if args.json:
-        args.json.write_text(json.dumps(res, indent=1))
+def report(res: dict[str, Any]) -> None:
+    """Print what `run` measured."""
     for label in ("before", "after"):
         if label not in res:
             continue
@@ -202,6 +194,34 @@ def main() -> None:
         print(f"new findings on unchanged folders (any status): {len(res['new_findings'])}")
         for r, msgs in res["new_findings"].items():
             print(f"  {r}: {msgs}")
+
+
+def headline(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for the shared benchmark's table: recall on matched folders and on all, per strength."""
+    rows = []
+    for s in STRENGTHS:
+        k = f"s{int(s * 100)}"
+        for which, label in (("recall_matched", "matched folders"), ("recall", "all folders")):
+            rows.append({"code": CODE, "defect": f"situation clauses in {s:.0%} of pairs, {label}",
+                         "cases": res["after"]["matched" if which == "recall_matched" else "folders"],
+                         "before": res.get("before", {}).get(k, {}).get(which), "after": res["after"][k][which]})
+    rows.append({"code": CODE, "defect": "unchanged folders with a warning or error", "cases": res["after"]["folders"],
+                 "before": len(res["before"]["unchanged_alarms"]) if "before" in res else None,
+                 "after": len(res["after"]["unchanged_alarms"]), "count": True})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--old", type=Path, default=Path("/tmp/tl_old_TL302"))
+    ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="write the full result here")
+    args = ap.parse_args()
+    res = run(args.corpus, args.old, args.j)
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1))
+    report(res)
 
 
 if __name__ == "__main__":
