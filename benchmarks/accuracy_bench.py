@@ -17,23 +17,37 @@ Reported per entry and version:
 Injectors take (folder, rng) and return the 1-based lines they changed (empty: not applicable).
 Add an audit by writing an injector and adding a row to ENTRIES.
 
-Usage: python benchmarks/accuracy_bench.py [--corpus PATH] [--old PATH] [--seeds N] [--only CODE]
-Default corpus: ../shared/corpus/trait-interp.
+Usage: python benchmarks/accuracy_bench.py [--corpus PATH] [--old PATH] [--seeds N] [--only CODE]...
+Default corpus: ../shared/corpus/trait-interp. Without --only it runs all four issue-13 benchmarks
+(TL002 here; TL102, TL301 and TL302 from benchmarks/accuracy_*.py, each exposing run, report and
+headline) against the same --old checkout and ends with one table.
 
-Measured (TL002, 80 folders, 3 seeds, 237 copies: helpfulness_expressed has unequal counts; old =
-the committed TL002 before issue 13, run from a `git worktree` of HEAD):
+Measured 2026-12-02 (one run, about 13 minutes on 2 cores; old = 46762d9, the code before issue 13,
+from `git worktree add /tmp/wt_head 46762d9`):
 
-    40% permuted     new 203/237 (86%), 203/210 (97%) on checkable folders, 60/60 on <= 20 pairs
-                     old 157/237 (66%), 157/210 (75%),                          30/60
-    one pair swapped new 162/237 (68%), 162/210 (77%),                          55/60
-                     old   7/237 (3%),    7/210 (3%),                            0/60
-    unchanged        new alarms in 4 folders, all read: new_traits/brevity (33/34 swapped: real),
-                     harm/deception (block 69-130 and the groups in it: real), harm/intent and
-                     harm/physical (partners misplaced: real, with one doubtful line in each group
-                     and intent's region overstated at its start); 9 folders "not checkable" (info)
+    audit  defect                                                   cases  before  after
+    TL002  40% of the negative lines permuted, all folders             237     66%    86%
+    TL002  ... checkable folders                                       210     75%    97%
+    TL002  one pair of negative lines exchanged, all folders           237      3%    76%
+    TL002  ... checkable folders                                       210      3%    86%
+    TL002  known defects new_traits/brevity 33/34, harm/deception        2      0/2    2/2
+    TL002  unchanged folders with a new warning or error                80       -      4
+    TL102  rare sentence repeated in 20% / 30% of pairs                228      0%   100%
+    TL102  unchanged folders with a warning or error                    76      72      7
+    TL301  hospital domain in 45% / 30% of pairs, all folders        77/57  10%/4%  91%/91%
+    TL301  ... folders it reads (4 skipped: not English, unpairable) 73/53       -  96%/98%
+    TL301  courtroom domain in 45% / 30%, all folders                77/57  10%/7%  88%/91%
+    TL301  ... folders it reads                                      73/53       -  93%/98%
+    TL301  hospital wordings sharing no noun, 45% / 30%              77/57   6%/5%  16%/11%
+    TL301  unchanged folders with a warning or error                    77      14      3
+    TL302  situation clauses in 100% of pairs, matched / all folders 28/77 25%/40% 100%/90%
+    TL302  ... in 60% of pairs                                       28/77  7%/26%  93%/81%
+    TL302  ... in 30% of pairs                                       28/77  0%/16%  36%/36%
+    TL302  unchanged folders with a warning or error                    77      22     22
 
-The 27 copies of the 9 not-checkable folders (translations, register paraphrases, pairs that
-share no content words) cannot be caught by a lexical check and are the gap between the two recalls.
+The 27 TL002 copies of the 9 not-checkable folders (translations, register paraphrases, pairs that
+share no content words) cannot be caught by a lexical check; those folders say "pair order not
+checkable" on every run. Every new alarm on the unchanged folders was read; see the issue-13 note.
 """
 from __future__ import annotations
 

@@ -180,8 +180,9 @@ class CrossDistribution(Audit):
     to both and changes nothing the classifier sees (a rate over the whole text would be diluted by
     it; a shared sentence cannot be a shortcut). Both texts of a pair stay in the same fold (folds by pair), the score is the held-out
     within-pair accuracy (which text of the pair is the positive one), and significance comes from
-    a permutation test that flips labels within pairs (`permutations` flips, fixed seed from the
-    content). Fails (error) when accuracy >= `min_accuracy` and p <= `alpha`; warns from
+    a permutation test that flips labels within pairs (`permutations` flips). Folds and the
+    permutation seed are taken from the per-pair difference rows themselves (`canonical_rows`), not
+    from the texts, so a shared sentence cannot move the folds, the accuracy or p. Fails (error) when accuracy >= `min_accuracy` and p <= `alpha`; warns from
     `warn_accuracy`. Lists the most predictive features.
 
     For register traits (card `type` in `register_types`, default `["style"]`: formality, verbosity)
@@ -193,7 +194,12 @@ class CrossDistribution(Audit):
 
     Pair-level annotation axes (topic, valence...) are the same for both texts of a pair, so they
     cannot predict the side of a matched pair; the diversity audits check their balance instead.
-    Passing does not prove there is no shortcut: only that these features do not give one.
+
+    What it cannot see
+    Passing does not prove there is no shortcut: only that these features do not give one. Content
+    words are not features (TL101 tests them one by one), nor is anything that needs word order
+    beyond the first and last token of a sentence (a clause order, a template), nor a shortcut that
+    only a combination of features carries non-linearly. With fewer than `min_pairs` pairs it skips.
 
     Why it matters
     If the sides can be told apart without the trait words, a vector can be too: it will encode
