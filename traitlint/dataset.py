@@ -171,11 +171,23 @@ class TraitDataset:
     def side(self, label: str) -> list[Prompt]:
         return self.positive if label == "positive" else self.negative
 
+    def card_value(self, key: str) -> Any:
+        """`key` of the card's `[trait]` table as written; None without a card, without the table,
+        or when `trait` is not a table (the loader reports that card as TL001). The one place
+        audits read the card's `[trait]` fields."""
+        trait = (self.card or {}).get("trait")
+        return trait.get(key) if isinstance(trait, dict) else None
+
+    def card_word(self, key: str) -> str | None:
+        """A string field of `[trait]` (`type`, `extraction`) stripped and lower-cased; None if absent
+        or not a string."""
+        value = self.card_value(key)
+        return value.strip().lower() if isinstance(value, str) else None
+
     @property
     def trait_words(self) -> dict[str, list[str]]:
         """Declared signal words per side from `trait.toml` ([trait.words]); lower-cased."""
-        trait = (self.card or {}).get("trait")
-        words = (trait.get("words") if isinstance(trait, dict) else None) or {}
+        words = self.card_value("words") or {}
         out: dict[str, list[str]] = {"positive": [], "negative": []}
         for side in out:
             value = words.get(side) if isinstance(words, dict) else None

@@ -229,9 +229,7 @@ class CrossDistribution(Audit):
         n = view.n
         if n < params["min_pairs"]:
             raise SkipAudit(f"needs at least {params['min_pairs']} pairs for a cross-validated classifier ({n} here)")
-        trait = (ctx.dataset.card or {}).get("trait")  # `trait = 5` in a card is a TOML int, not a table
-        card_type = trait.get("type") if isinstance(trait, dict) else None
-        function_words = not (isinstance(card_type, str) and card_type in params["register_types"])
+        function_words = ctx.dataset.card_word("type") not in params["register_types"]
         names, xp, xn = design(view, int(params["min_count"]), function_words)
         # Per-pair differences, rounded so that text both sides share (which adds the same to both
         # counts and sums) leaves them bit-identical, not equal up to float dust.

@@ -6,6 +6,7 @@ from typing import Any
 
 from traitlint.audits.confounds.view import OTHER, clean, fmt_p, folder_view
 from traitlint.context import AuditContext
+from traitlint.dataset import TraitDataset
 from traitlint.finding import Finding, Severity
 from traitlint.nlp.sentiment import compound
 from traitlint.nlp.stats import sign_test
@@ -14,13 +15,10 @@ from traitlint.registry import Audit, register
 _VALENCE = re.compile(r"valence|sentiment|polarity|good or bad news", re.IGNORECASE)
 
 
-def card_rules_out_valence(card: Any) -> bool:
+def card_rules_out_valence(ds: TraitDataset) -> bool:
     """True when the card's `isnt` or `orthogonal` names valence or sentiment."""
-    trait = (card or {}).get("trait") if isinstance(card, dict) else None
-    if not isinstance(trait, dict):
-        return False
     for key in ("isnt", "orthogonal"):
-        value = trait.get(key)
+        value = ds.card_value(key)
         items = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and _VALENCE.search(v) for v in items):
             return True
@@ -65,7 +63,7 @@ class SignalValence(Audit):
     requires = frozenset({"pairs"})
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
-        if not card_rules_out_valence(ctx.dataset.card):
+        if not card_rules_out_valence(ctx.dataset):
             return {"applies": False, "reason": "the card does not list valence or sentiment under isnt/orthogonal"}
         view = folder_view(ctx, declarations=False)
         tie = float(params["tie"])

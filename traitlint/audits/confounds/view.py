@@ -109,9 +109,7 @@ def pair_key(positive: str, negative: str) -> str:
 
 
 def is_style_card(ctx: AuditContext) -> bool:
-    card = (ctx.dataset.card or {}).get("trait") or {}
-    kind = card.get("type") if isinstance(card, dict) else None
-    return isinstance(kind, str) and kind.strip().lower() == "style"
+    return ctx.dataset.card_word("type") == "style"
 
 
 def folder_view(ctx: AuditContext, declarations: bool = True) -> FolderView:

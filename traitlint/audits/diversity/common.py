@@ -31,9 +31,7 @@ def evidence(ds: TraitDataset, indices: Iterable[int], side: str = "positive", l
 
 
 def card_type(ds: TraitDataset) -> str | None:
-    trait = (ds.card or {}).get("trait")
-    t = trait.get("type") if isinstance(trait, dict) else None
-    return t.strip().lower() if isinstance(t, str) else None
+    return ds.card_word("type")
 
 
 @dataclass(frozen=True)

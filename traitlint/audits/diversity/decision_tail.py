@@ -18,12 +18,6 @@ def shared_tail(a: list[str], b: list[str]) -> int:
     return n
 
 
-def extraction_of(card: Any) -> str | None:
-    trait = (card or {}).get("trait") if isinstance(card, dict) else None
-    value = trait.get("extraction") if isinstance(trait, dict) else None
-    return value.strip().lower() if isinstance(value, str) else None
-
-
 @register
 class DecisionTail(Audit):
     """What it does
@@ -57,7 +51,7 @@ class DecisionTail(Audit):
     requires = frozenset({"pairs"})
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
-        if extraction_of(ctx.dataset.card) != "generated":
+        if ctx.dataset.card_word("extraction") != "generated":
             return {"applies": False, "reason": 'not extraction = "generated": the prefill is read, not continued'}
         tails = [shared_tail(frames.words_of(p.positive.text), frames.words_of(p.negative.text))
                  for p in ctx.dataset.pairs]

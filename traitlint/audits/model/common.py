@@ -28,9 +28,7 @@ LAST_TYPES = ("belief", "want")
 
 
 def card_extraction(ds: TraitDataset) -> str | None:
-    trait = (ds.card or {}).get("trait")
-    value = trait.get("extraction") if isinstance(trait, dict) else None
-    return value.strip().lower() if isinstance(value, str) else None
+    return ds.card_word("extraction")
 
 
 def position_for(ds: TraitDataset) -> str:
