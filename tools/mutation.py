@@ -61,6 +61,7 @@ TARGETS: dict[str, list[str]] = {
                  "cross_distribution", "declared_words", "negation", "concentration", "signal_valence")},
     "traitlint/nlp/declarations.py": ["tests/test_declarations.py", *CONFOUND_TESTS],
     "traitlint/audits/diversity/decision_tail.py": ["tests/test_signal_checks.py"],
+    "traitlint/audits/structural/crossmatch.py": ["tests/test_pairing_scramble.py", *STRUCTURAL_TESTS],
     **{f"traitlint/audits/structural/{m}.py": STRUCTURAL_TESTS
        for m in ("files", "pairing", "alignment", "duplicates", "pair_count", "definition_format",
                  "steering_format", "prefill_ending", "text")},
