@@ -937,37 +937,48 @@ def test_tl304_p_value_boundary_in_20_pairs():
 
 
 def test_tl304_auc_margin_splits_warning_and_error_in_20_pairs():
-    """Within-pair AUC (ties count half): 7 longer negatives of 20 give 0.325 (margin < 0.2): a
-    warning; 8 give 0.30, exactly the margin: an error (length alone)."""
+    """AUC of the length beyond each pair's shorter text: 7 longer negatives of 20 give 0.325
+    (margin < 0.2): a warning; 8 give 0.30, exactly the margin: an error (length alone)."""
     seven = run("TL304", *length_pairs(20, 7))
     assert seven.status == "warned" and seven.metrics["auc"] == 0.325
-    assert abs(seven.metrics["mean_diff"]) >= 3.0  # the AUC alone keeps it a warning
+    assert abs(seven.metrics["rel_diff"]) >= 0.15  # the AUC alone keeps it a warning
     eight = run("TL304", *length_pairs(20, 8))
     assert eight.status == "failed" and eight.metrics["auc"] == 0.3
     [f] = problems(eight)
     assert "length alone tells the sides apart" in f.message and f.message.startswith("negative texts")
 
 
-def test_tl304_min_tokens_boundary_in_40_pairs():
-    """40 pairs: 6 longer negatives are a mean difference under `min_tokens` (2): passed; 7 are
-    exactly 2.0 tokens: a warning (the bound is inclusive)."""
-    six = run("TL304", *length_pairs(40, 6))
-    assert six.status == "passed" and six.metrics["p"] <= 0.05 and abs(six.metrics["mean_diff"]) < 2.0
-    seven = run("TL304", *length_pairs(40, 7))
-    assert seven.status == "warned" and seven.metrics["mean_diff"] == -2.0
+def test_tl304_auc_weighs_the_size_of_each_difference():
+    """Twelve negatives longer by a sentence and six positives longer by one word (a booster): the
+    AUC compares the extra lengths, so the one-word differences do not cancel the sentences."""
+    pos, neg = length_pairs(20, 12)
+    pos = [t.replace(" the ", " the very ", 1) if 12 <= i < 18 else t for i, t in enumerate(pos)]
+    res = run("TL304", pos, neg)
+    assert (res.metrics["longer_positive"], res.metrics["longer_negative"]) == (6, 12)
+    assert res.metrics["auc"] == pytest.approx((6 * 8 + 0.5 * 14 * 8) / 400)  # 0.26; by sign alone 0.35
+    assert res.status == "failed"
 
 
-def test_tl304_shared_text_changes_nothing():
-    """A sentence added to both texts of some pairs (the hypothesis counterexample: an error became a
-    warning when the AUC and the relative difference were taken over whole texts)."""
+def test_tl304_shared_text_moves_only_the_relative_difference():
+    """A sentence added to both texts of some pairs: p, r and the AUC stay; only `rel_diff` (over
+    the mean length, which grows) moves."""
     pos, neg = length_pairs(20, 8)
     extra = "The archive occupies a converted granary beside the canal."
     pos2 = [f"{t} {extra}" if i in (0, 9, 12) else t for i, t in enumerate(pos)]
     neg2 = [f"{t} {extra}" if i in (0, 9, 12) else t for i, t in enumerate(neg)]
     a, b = run("TL304", pos, neg), run("TL304", pos2, neg2)
-    assert a.status == b.status == "failed"
-    assert {k: a.metrics[k] for k in ("auc", "mean_diff", "p", "rank_biserial")} == \
-        {k: b.metrics[k] for k in ("auc", "mean_diff", "p", "rank_biserial")}
+    keys = ("auc", "mean_diff", "p", "rank_biserial", "dz", "longer_positive", "longer_negative")
+    assert {k: a.metrics[k] for k in keys} == {k: b.metrics[k] for k in keys}
+    assert abs(b.metrics["rel_diff"]) < abs(a.metrics["rel_diff"])
+
+
+def test_tl304_min_rel_diff_boundary_in_40_pairs():
+    """40 pairs: 7 longer negatives are 9.8% of the mean length (< `min_rel_diff` 0.1): passed;
+    8 are 11%: a warning."""
+    seven = run("TL304", *length_pairs(40, 7))
+    assert seven.status == "passed" and seven.metrics["p"] <= 0.05 and abs(seven.metrics["rel_diff"]) < 0.1
+    eight = run("TL304", *length_pairs(40, 8))
+    assert eight.status == "warned" and abs(eight.metrics["rel_diff"]) >= 0.1
 
 
 @pytest.fixture(scope="module")
@@ -976,7 +987,7 @@ def tl304() -> Judge:
 
 
 def _len(**kw: Any) -> dict[str, Any]:
-    m = {"p": 0.01, "auc": 0.25, "rank_biserial": -1.0, "mean_diff": -4.0, "rel_diff": -0.2}  # rel_diff: reported only
+    m = {"p": 0.01, "auc": 0.25, "rel_diff": -0.2, "rank_biserial": -1.0, "mean_diff": -3.0}
     return {**m, **kw}
 
 
@@ -985,31 +996,31 @@ def test_tl304_judge_alpha_is_inclusive(tl304):
     assert tl304(**_len(p=0.0501)) == []
 
 
-def test_tl304_judge_error_needs_auc_margin_and_error_tokens(tl304):
-    assert severities(tl304(**_len(auc=0.3, mean_diff=-3.0))) == ["error"]  # both exactly at the boundary
-    assert severities(tl304(**_len(auc=0.7, mean_diff=3.0, rank_biserial=1.0))) == ["error"]  # its mirror image
-    assert severities(tl304(**_len(auc=0.3001, mean_diff=-4.0))) == ["warning"]  # margin short: systematic only
-    assert severities(tl304(**_len(auc=0.2, mean_diff=-2.999))) == ["warning"]
-    assert severities(tl304(**_len(auc=0.75, mean_diff=4.0, rank_biserial=1.0))) == ["error"]
-    assert severities(tl304({"auc_margin": 0.25}, **_len(auc=0.7499, mean_diff=4.0, rank_biserial=1.0))) == ["warning"]
-    assert severities(tl304({"error_tokens": 5.0}, **_len(auc=0.2, mean_diff=-4.0))) == ["warning"]
+def test_tl304_judge_error_needs_auc_margin_and_error_rel_diff(tl304):
+    assert severities(tl304(**_len(auc=0.3, rel_diff=-0.15))) == ["error"]  # both exactly at the boundary
+    assert severities(tl304(**_len(auc=0.7, rel_diff=0.15, mean_diff=3.0))) == ["error"]  # its mirror image
+    assert severities(tl304(**_len(auc=0.3001, rel_diff=-0.2))) == ["warning"]  # margin short: systematic only
+    assert severities(tl304(**_len(auc=0.2, rel_diff=-0.1499))) == ["warning"]
+    assert severities(tl304(**_len(auc=0.75, rel_diff=0.2, mean_diff=3.0))) == ["error"]
+    assert severities(tl304({"auc_margin": 0.25}, **_len(auc=0.7499, rel_diff=0.2, mean_diff=3.0))) == ["warning"]
+    assert severities(tl304({"error_rel_diff": 0.25}, **_len(auc=0.2, rel_diff=-0.2))) == ["warning"]
 
 
-def test_tl304_judge_warning_needs_effect_and_min_tokens(tl304):
+def test_tl304_judge_warning_needs_effect_and_min_rel_diff(tl304):
     weak_auc = {"auc": 0.4}
-    assert severities(tl304(**_len(**weak_auc, rank_biserial=-0.5, mean_diff=-2.0))) == ["warning"]
-    assert tl304(**_len(**weak_auc, rank_biserial=-0.4999, mean_diff=-4.0)) == []
-    assert tl304(**_len(**weak_auc, rank_biserial=-1.0, mean_diff=-1.999)) == []
-    assert tl304({"min_effect": 0.6}, **_len(**weak_auc, rank_biserial=-0.55, mean_diff=-4.0)) == []
-    assert tl304({"min_tokens": 3.0}, **_len(**weak_auc, rank_biserial=-1.0, mean_diff=-2.5)) == []
+    assert severities(tl304(**_len(**weak_auc, rank_biserial=-0.5, rel_diff=-0.1))) == ["warning"]
+    assert tl304(**_len(**weak_auc, rank_biserial=-0.4999, rel_diff=-0.2)) == []
+    assert tl304(**_len(**weak_auc, rank_biserial=-1.0, rel_diff=-0.0999)) == []
+    assert tl304({"min_effect": 0.6}, **_len(**weak_auc, rank_biserial=-0.55, rel_diff=-0.2)) == []
+    assert tl304({"min_rel_diff": 0.2}, **_len(**weak_auc, rank_biserial=-1.0, rel_diff=-0.15)) == []
     # a strong AUC does not make a small difference an error, nor even a warning without the effect
-    assert tl304(**_len(auc=0.2, rank_biserial=-0.3, mean_diff=-2.5)) == []
+    assert tl304(**_len(auc=0.2, rank_biserial=-0.3, rel_diff=-0.12)) == []
 
 
 def test_tl304_judge_side_follows_the_mean_difference(tl304):
-    small = tl304(**_len(auc=0.8, rel_diff=0.2, mean_diff=2.0, rank_biserial=1.0))  # the smallest flagged
+    small = tl304(**_len(auc=0.8, rel_diff=0.2, mean_diff=0.5, rank_biserial=1.0))
     assert small[0].message.startswith("positive texts are longer")
-    pos = tl304(**_len(auc=0.8, rel_diff=0.2, mean_diff=3.5, rank_biserial=1.0))
+    pos = tl304(**_len(auc=0.8, rel_diff=0.2, mean_diff=2.0, rank_biserial=1.0))
     assert pos[0].message.startswith("positive texts are longer")
     assert pos[0].evidence == []  # no pair of this folder has a longer positive text
     neg = tl304(**_len())

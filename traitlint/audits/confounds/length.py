@@ -8,7 +8,7 @@ import numpy as np
 from traitlint.audits.confounds.view import TextView, clean, fmt_p, folder_view, interleave_evidence
 from traitlint.context import AuditContext
 from traitlint.finding import Finding, Severity
-from traitlint.nlp.stats import auc_margin, paired_test
+from traitlint.nlp.stats import auc, auc_margin, paired_test
 from traitlint.registry import Audit, register
 
 
@@ -20,18 +20,24 @@ def _n_tokens(tv: TextView) -> int:
 class LengthConfound(Audit):
     """What it does
     Compares the length in tokens of the two texts of every pair: Wilcoxon signed-rank on per-pair
-    differences (with rank-biserial r and Cohen's d_z) and the within-pair AUC of length alone as a
-    classifier (how often the longer text of a pair is the positive one; ties count half).
+    differences (with rank-biserial r and Cohen's d_z) and the AUC of length alone as a classifier,
+    taken on the length each text has beyond the shorter text of its pair (a long pair and a short
+    pair compare by their differences, not by their lengths).
     Error when p <= `alpha`, length alone separates the sides (|AUC - 0.5| >= `auc_margin`) and the
-    mean difference is at least `error_tokens` tokens;
+    mean difference is at least `error_rel_diff` of the mean length;
     warning when p <= `alpha` and the difference is systematic within pairs (|r| >= `min_effect`)
-    and at least `min_tokens` tokens.
+    and at least `min_rel_diff` of the mean length.
 
-    Every verdict input is a per-pair difference, so text both sides of a pair share changes no
-    verdict (issue 13: the AUC over all texts and a difference relative to the mean length were
-    both diluted by it, and a shared sentence turned an error into a warning). The thresholds in
-    tokens are 10% and 15% of a typical 20-token prefill; `rel_diff` (the difference relative to
-    the mean length) is still reported.
+    Shared text and the relative difference: the p-value, r, d_z and the AUC depend only on per-pair
+    differences, so text both sides of a pair share cannot move them (issue 13: the AUC over whole
+    texts could, and a hypothesis property found a shared sentence turning an error into a warning).
+    The relative difference (`rel_diff`, the mean difference over the mean length) is the one
+    input it changes, on purpose: three extra tokens are a confound in a ten-token prefill and
+    noise in a three-hundred-token one, and shared text makes the texts longer. Measures in tokens
+    that ignore the length were tried on the corpus and changed 17 of 80 folders' verdicts the wrong
+    way (ten-token texts with a 30% difference down to warnings, long ones with 8% up to errors).
+    A sign-only within-pair AUC was tried too: a few one-token differences the other way (boosters
+    on the positive side) outweighed eleven-token ones.
 
     Why it matters
     Activations (especially prefill means) carry position and length; a side that is always longer
@@ -57,7 +63,7 @@ class LengthConfound(Audit):
     rationale = "Length is easy for a vector to learn and says nothing about the trait."
     fix = "Trim or extend texts so both sides of each pair have similar length."
     severity = Severity.ERROR
-    params = {"alpha": 0.05, "auc_margin": 0.2, "error_tokens": 3.0, "min_effect": 0.5, "min_tokens": 2.0}
+    params = {"alpha": 0.05, "auc_margin": 0.2, "error_rel_diff": 0.15, "min_effect": 0.5, "min_rel_diff": 0.1}
     requires = frozenset({"pairs"})
 
     def compute(self, ctx: AuditContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -66,23 +72,22 @@ class LengthConfound(Audit):
         ln = [_n_tokens(tv) for tv in view.negative]
         t = paired_test(lp, ln)
         mean_all = (sum(lp) + sum(ln)) / (2 * view.n)
-        longer_pos = sum(1 for a, b in zip(lp, ln) if a > b)
-        longer_neg = sum(1 for a, b in zip(lp, ln) if a < b)
-        # within-pair AUC: how often "the longer text of the pair is the positive one" is right
-        # (ties count half); like every verdict input here it depends only on per-pair differences,
-        # so text both sides of a pair share changes nothing
-        pair_auc = (longer_pos + 0.5 * (view.n - longer_pos - longer_neg)) / view.n if view.n else 0.5
+        # AUC of the length each text has beyond the shorter text of its pair (the extra tokens on
+        # the longer side, 0 on the other): it compares sizes of differences across pairs, as the
+        # AUC over whole texts compared lengths, but text both sides of a pair share cannot move it
+        extra_pos = [max(a - b, 0) for a, b in zip(lp, ln)]
+        extra_neg = [max(b - a, 0) for a, b in zip(lp, ln)]
         return {"pairs": view.n, "mean_positive": clean(float(np.mean(lp)), 2), "mean_negative": clean(float(np.mean(ln)), 2),
                 "mean_diff": clean(t.mean_diff, 3), "rel_diff": clean(t.mean_diff / mean_all if mean_all else 0.0),
-                "p": clean(t.p, 8), "rank_biserial": clean(t.effect), "dz": clean(t.dz), "auc": clean(pair_auc),
-                "longer_positive": longer_pos, "longer_negative": longer_neg}
+                "p": clean(t.p, 8), "rank_biserial": clean(t.effect), "dz": clean(t.dz), "auc": clean(auc(extra_pos, extra_neg)),
+                "longer_positive": sum(1 for a, b in zip(lp, ln) if a > b),
+                "longer_negative": sum(1 for a, b in zip(lp, ln) if a < b)}
 
     def judge(self, metrics: dict[str, Any], params: dict[str, Any], ctx: AuditContext) -> list[Finding]:
         if metrics["p"] > params["alpha"]:
             return []
-        tokens = abs(metrics["mean_diff"])
-        strong = auc_margin(metrics["auc"]) >= params["auc_margin"] and tokens >= params["error_tokens"]
-        systematic = abs(metrics["rank_biserial"]) >= params["min_effect"] and tokens >= params["min_tokens"]
+        strong = auc_margin(metrics["auc"]) >= params["auc_margin"] and abs(metrics["rel_diff"]) >= params["error_rel_diff"]
+        systematic = abs(metrics["rank_biserial"]) >= params["min_effect"] and abs(metrics["rel_diff"]) >= params["min_rel_diff"]
         if not (strong or systematic):
             return []
         view = folder_view(ctx)
@@ -100,5 +105,5 @@ class LengthConfound(Audit):
             sev, f"{side} texts are longer: mean {metrics['mean_positive']:.1f} vs {metrics['mean_negative']:.1f} tokens "
             f"(positive vs negative; the difference is {metrics['rel_diff']:+.0%} of the mean length); {how}; Wilcoxon p={fmt_p(metrics['p'])}, "
             f"d_z={metrics['dz']:+.2f}, n={metrics['pairs']}",
-            metrics, {k: params[k] for k in ("alpha", "auc_margin", "error_tokens", "min_effect", "min_tokens")},
+            metrics, {k: params[k] for k in ("alpha", "auc_margin", "error_rel_diff", "min_effect", "min_rel_diff")},
             interleave_evidence(view, pairs, side))]
