@@ -147,19 +147,23 @@ def test_margin_just_inside_and_just_outside():
     assert reported(crossmatch(pos, neg, MatchParams(margin=gap + 1e-6)).summary()) == set()
 
 
+def _distinct_gaps(pos: list[str], neg: list[str], a: int, b: int) -> list[float]:
+    """For the swapped lines a and b, each one's new partner minus the best other line in its row and column."""
+    sim = similarity_matrix(pos, neg)
+    n = len(pos)
+    gaps = []
+    for i, j in ((a, b), (b, a)):
+        others = [sim[i, k] for k in range(n) if k not in (i, j)] + [sim[k, j] for k in range(n) if k not in (i, j)]
+        gaps.append(float(sim[i, j] - max(others)))
+    return gaps
+
+
 def test_distinct_just_inside_and_just_outside():
     """The new partner must beat every other line in its row and column by `distinct` (per line; the
     swap rule, which needs it in one direction only, is off here)."""
     pos, neg = loose_pairs(40)
     neg[3], neg[4] = neg[4], neg[3]
-    import numpy as np
-
-    sim = similarity_matrix(pos, neg)
-    gaps = []
-    for i, j in ((3, 4), (4, 3)):
-        others = [sim[i, k] for k in range(40) if k not in (i, j)] + [sim[k, j] for k in range(40) if k not in (i, j)]
-        gaps.append(sim[i, j] - max(others))
-    gap = float(np.min(gaps))
+    gap = min(_distinct_gaps(pos, neg, 3, 4))
     assert reported(crossmatch(pos, neg, MatchParams(distinct=gap - 1e-6, swap_min_shared=0)).summary()) == {4, 5}
     assert reported(crossmatch(pos, neg, MatchParams(distinct=gap + 1e-6, swap_min_shared=0)).summary()) == set()
 
@@ -176,20 +180,13 @@ def test_a_swap_needs_two_shared_uncommon_words():
 
 def test_a_swapped_pair_is_judged_as_one_piece_of_evidence():
     """Both directions of a 2-cycle: each needs `swap_min_shared` uncommon words, one of them distinct."""
-    import numpy as np
-
     pos, neg = loose_pairs(40)
     neg[3], neg[4] = neg[4], neg[3]
     strict = {"min_shared": 5}  # the per-line rule fails for both lines
     assert reported(crossmatch(pos, neg, MatchParams(swap_min_shared=4, **strict)).summary()) == {4, 5}
     assert reported(crossmatch(pos, neg, MatchParams(swap_min_shared=5, **strict)).summary()) == set()
     assert reported(crossmatch(pos, neg, MatchParams(swap_min_shared=0, **strict)).summary()) == set()
-    sim = similarity_matrix(pos, neg)
-    gaps = []
-    for i, j in ((3, 4), (4, 3)):
-        others = [sim[i, k] for k in range(40) if k not in (i, j)] + [sim[k, j] for k in range(40) if k not in (i, j)]
-        gaps.append(sim[i, j] - max(others))
-    best = float(np.max(gaps))
+    best = max(_distinct_gaps(pos, neg, 3, 4))
     assert reported(crossmatch(pos, neg, MatchParams(distinct=best - 1e-6, **strict)).summary()) == {4, 5}
     assert reported(crossmatch(pos, neg, MatchParams(distinct=best + 1e-6, **strict)).summary()) == set()
     # margin still holds in each direction
