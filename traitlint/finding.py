@@ -81,6 +81,12 @@ class Finding:
     features: list[str] = field(default_factory=list)
     evidence_omitted: int = 0  # evidence lines the audit found beyond those kept (reporters say "and N more")
 
+    @property
+    def not_checked(self) -> bool:
+        """An info finding saying part of an audit could not run here (``metric.not_checked``): the
+        front ends say it on passing folders too, so it is never read as clean."""
+        return self.severity is Severity.INFO and bool(self.metric.get("not_checked"))
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "code": self.code,

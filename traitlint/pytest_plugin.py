@@ -402,7 +402,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     hidden = [f.message for f in result.findings if "hidden_by_declarations" in f.metric]
     if hidden:
         report.traitlint_declarations = hidden[0]  # what [trait.words] exempts: said on passing runs too
-    unchecked = [f.message for f in result.findings if f.severity.value == "info" and f.metric.get("not_checked")]
+    unchecked = [f.message for f in result.findings if f.not_checked]
     if unchecked:
         report.traitlint_not_checked = unchecked  # a check that could not run is never read as clean
     if result.findings and result.findings[0].evidence:

@@ -183,13 +183,11 @@ def arrange_evidence(evidence: Iterable[EvidenceItem]) -> tuple[list[Evidence], 
             break
         shown.append(g[:room])
         room -= len(shown[-1])
-    ranks: dict[str, int] = {}
+    ranks: dict[str, int] = {}  # files in the order the audit first named them (sort keys are taken in list order)
 
     def file_rank(file: str) -> int:
         key = "pair" if file.startswith(PAIR_FILES) else file
         return ranks.setdefault(key, len(ranks))
 
-    for g in shown:
-        file_rank(g[0].file)
     shown.sort(key=lambda g: (file_rank(g[0].file), -1 if g[0].line is None else g[0].line))
     return [ev for g in shown for ev in g], total - MAX_EVIDENCE if total > MAX_EVIDENCE else 0

@@ -146,11 +146,10 @@ def declaration_lines(trait: "TraitResult", report: RunReport) -> list[str]:
     out = []
     for result in trait.results:
         for finding in result.findings:
-            if finding.severity is not Severity.INFO:
-                continue
-            if finding.code == "TL101" and "hidden_by_declarations" in finding.metric:
+            if finding.severity is Severity.INFO and finding.code == "TL101" \
+                    and "hidden_by_declarations" in finding.metric:
                 out.insert(0, finding.message)
-            elif finding.metric.get("not_checked"):
+            elif finding.not_checked:
                 out.append(f"{finding.code} {finding.message}")
     return out
 
