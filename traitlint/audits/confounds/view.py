@@ -2,12 +2,11 @@
 
 Every confound audit needs the same things: lower-cased tokens without whitespace tokens, which
 tokens are declared trait words, the shared/differing split of each pair, a canonical pair order
-(so results never depend on line order), and a deterministic seed. Building them once per folder
+(so results never depend on line order). Building them once per folder
 (memoised on the run's `Corpus`) keeps the seven audits inside their time budget.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -52,7 +51,6 @@ class FolderView:
     negative: list[TextView]
     traits: TraitWords
     order: list[int]  # pair indices in canonical (content) order
-    seed: int
     style: bool = False  # the card is type = "style": register markers may be the trait
     declarations: list[DeclaredEntry] = field(default_factory=list)  # every entry and its verdict
     _diffs: list[PairDiff] | None = field(default=None, repr=False)
@@ -134,8 +132,7 @@ def folder_view(ctx: AuditContext, declarations: bool = True) -> FolderView:
         neg = [_text_view(p, f, traits) for p, f in zip(ds.negative, feats.negative)]
         keys = [pair_key(p.text, q.text) for p, q in zip(ds.positive, ds.negative)]
         order = sorted(range(len(keys)), key=lambda i: (keys[i], i))
-        digest = hashlib.sha256("\x01".join(sorted(keys)).encode("utf-8", "surrogatepass")).digest()
-        return FolderView(pos, neg, traits, order, int.from_bytes(digest[:8], "little"), style, entries)
+        return FolderView(pos, neg, traits, order, style, entries)
 
     key = (f"confounds-view:{id(ds)}:{ds.content_hash()}:{sorted(words['positive'])}:{sorted(words['negative'])}"
            f":{style}:{declarations}")
